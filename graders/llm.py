@@ -1,0 +1,144 @@
+"""LLM calls through one LiteLLM Router, with model aliases `grader` and `target`.
+
+LiteLLM is imported lazily, on the first call, because importing it takes seconds: the site,
+the CLI and the tests that need no model start fast.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import yaml
+
+
+class LLMError(Exception):
+    """The model could not be reached or kept failing after the router's retries."""
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    grader_model: str | None = None
+    target_model: str | None = None
+    api_base: str | None = None
+    api_key: str | None = None
+    config_path: str | None = None
+    timeout: float = 60.0
+    num_retries: int = 2
+    retry_after: float = 0.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.config_path or self.grader_model)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "LLMSettings":
+        env = os.environ if env is None else env
+        return cls(
+            grader_model=env.get("LMS_GRADER_MODEL") or None,
+            target_model=env.get("LMS_TARGET_MODEL") or None,
+            api_base=env.get("LMS_LLM_API_BASE") or None,
+            api_key=env.get("LMS_LLM_API_KEY") or None,
+            config_path=env.get("LMS_LLM_CONFIG") or None,
+            timeout=float(env.get("LMS_LLM_TIMEOUT", 60)),
+            num_retries=int(env.get("LMS_LLM_RETRIES", 2)),
+            retry_after=float(env.get("LMS_LLM_RETRY_AFTER", 0)),
+        )
+
+    def router_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of litellm.Router: from the YAML file, or from the variables."""
+        if self.config_path:
+            with open(self.config_path, encoding="utf-8") as fh:
+                config = yaml.safe_load(fh) or {}
+            args = dict(config.get("router_settings") or {})
+            args["model_list"] = config.get("model_list") or []
+            names = {d.get("model_name") for d in args["model_list"]}
+            if "grader" not in names:
+                raise LLMError(f"{self.config_path}: model_list needs a model_name 'grader'")
+            if "target" not in names:  # the target defaults to the grader's deployments
+                args["model_list"] += [dict(d, model_name="target") for d in args["model_list"]
+                                       if d.get("model_name") == "grader"]
+            args.setdefault("num_retries", self.num_retries)
+            args.setdefault("timeout", self.timeout)
+            return args
+
+        def deployment(alias: str, model: str) -> dict[str, Any]:
+            params: dict[str, Any] = {"model": model}
+            if self.api_base:
+                params["api_base"] = self.api_base
+            if self.api_key:
+                params["api_key"] = self.api_key
+            return {"model_name": alias, "litellm_params": params}
+
+        return {
+            "model_list": [deployment("grader", self.grader_model or ""),
+                           deployment("target", self.target_model or self.grader_model or "")],
+            "num_retries": self.num_retries,
+            "timeout": self.timeout,
+            "retry_after": self.retry_after,
+        }
+
+    def describe(self, alias: str) -> str:
+        if self.config_path:
+            return f"{alias} ({os.path.basename(self.config_path)})"
+        return (self.target_model if alias == "target" else None) or self.grader_model or ""
+
+
+@dataclass
+class Completion:
+    text: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    latency_ms: int = 0
+
+
+class LLMClient:
+    """Calls the `grader` and `target` aliases. Thread-safe; one per process."""
+
+    def __init__(self, settings: LLMSettings):
+        self.settings = settings
+        self._router = None
+        self._lock = threading.Lock()
+
+    @property
+    def configured(self) -> bool:
+        return self.settings.configured
+
+    def _get_router(self):
+        with self._lock:
+            if self._router is None:
+                os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+                import litellm
+
+                litellm.telemetry = False
+                self._router = litellm.Router(**self.settings.router_arguments())
+            return self._router
+
+    def complete(self, alias: str, messages: list[dict[str, str]], **params: Any) -> Completion:
+        if not self.configured:
+            raise LLMError("no model is configured")
+        router = self._get_router()
+        started = time.monotonic()
+        try:
+            response = router.completion(model=alias, messages=messages, **params)
+        except Exception as exc:  # LiteLLM raises many provider-specific types; all mean "failed"
+            raise LLMError(f"{type(exc).__name__}: {str(exc)[:500]}") from exc
+        latency_ms = int((time.monotonic() - started) * 1000)
+        try:
+            text = response.choices[0].message.content or ""
+        except (AttributeError, IndexError) as exc:
+            raise LLMError("the model returned no message") from exc
+        usage = getattr(response, "usage", None)
+        hidden = getattr(response, "_hidden_params", None) or {}
+        return Completion(
+            text=text,
+            model=str(getattr(response, "model", "") or self.settings.describe(alias)),
+            tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
+            tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
+            cost=float(hidden.get("response_cost") or 0.0),
+            latency_ms=latency_ms,
+        )

@@ -1,0 +1,62 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from . import config as config_module
+from . import db
+from .extensions import babel, csrf, htmx, login_manager
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    if session.get("lang") in ("en", "fr"):
+        return session["lang"]
+    return request.accept_languages.best_match(["en", "fr"]) or "en"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+                instance_relative_config=True, static_folder=str(config_module.PROJECT_ROOT / "static"))
+    app.config.update(config_module.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from graders import LLMClient, LLMSettings
+
+    app.extensions["llm"] = test_config.get("LLM") if test_config and "LLM" in test_config \
+        else LLMClient(LLMSettings.from_env())
+    from .queue import GradingQueue
+
+    app.extensions["queue"] = GradingQueue(app)
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session().get(User, int(user_id)) if user_id.isdigit() else None
+
+    from . import admin, author, auth, errors, hr, learn, review, verify, views_common
+
+    for module in (auth, learn, verify, review, author, hr, admin):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    views_common.init_app(app)
+
+    @app.before_request
+    def _start_timer():
+        g.lang = select_locale()
+
+    return app

@@ -1,0 +1,198 @@
+"""The `lms` command: a Flask CLI group. Every command is documented in README.md."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app, db
+
+
+def _app(*_args, **_kwargs):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """Prompt-engineering academy: training, graded prompts and certificates."""
+
+
+# -- database ---------------------------------------------------------------------------------
+@main.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations up to REVISION (default: head)."""
+    db.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at {db.engine().url.render_as_string(hide_password=True)} is at {revision}.")
+
+
+# -- content ----------------------------------------------------------------------------------
+@main.group("content")
+def content_group() -> None:
+    """Course and exercise files."""
+
+
+@content_group.command("check")
+@click.option("--content-dir", type=click.Path(file_okay=False), help="Default: LMS_CONTENT_DIR.")
+@with_appcontext
+def content_check(content_dir: str | None) -> None:
+    """Validate courses/ and exercises/ against docs/content-format.md."""
+    from .services import content
+
+    problems = content.check(content_dir or current_app.config["CONTENT_DIR"])
+    for p in problems:
+        click.echo(f"error: {p}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Content is valid.")
+
+
+@content_group.command("sync")
+@with_appcontext
+def content_sync() -> None:
+    """Load the content files into the database (idempotent)."""
+    from .services import content
+
+    with db.new_session() as session:
+        s = content.sync(session, current_app.config["CONTENT_DIR"])
+    click.echo(f"{s.courses} course(s), {s.lessons} lesson(s); exercises: {s.exercises_created} "
+               f"new version(s), {s.exercises_updated} updated.")
+
+
+# -- accounts ---------------------------------------------------------------------------------
+@main.group("users")
+def users_group() -> None:
+    """Accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["learner", "trainer", "hr", "admin"]), default="learner")
+@click.password_option()
+@with_appcontext
+def users_create(email: str, name: str, role: str, password: str) -> None:
+    """Create an account."""
+    from .services.accounts import create_user
+
+    with db.new_session() as session:
+        create_user(session, email, name, password, role)
+    click.echo(f"Created {role} {email}.")
+
+
+# -- grading ----------------------------------------------------------------------------------
+@main.command("grade")
+@click.argument("exercise_slug")
+@click.option("--prompt-file", type=click.File("r", encoding="utf-8"), required=True,
+              help="The prompt to grade; - reads standard input.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--content-dir", type=click.Path(file_okay=False), help="Default: LMS_CONTENT_DIR.")
+@with_appcontext
+def grade_command(exercise_slug, prompt_file, lang, as_json, content_dir) -> None:
+    """Grade one prompt through the same pipeline as the site.
+
+    Exit status: 0 passed, 1 not passed, 3 not final (awaiting a trainer, delayed or error).
+    """
+    from graders import grade
+
+    from .services import content
+    from .services.grading import SubmissionError, clean_prompt
+
+    tree = content.load_tree(content_dir or current_app.config["CONTENT_DIR"])
+    if exercise_slug not in tree.exercises:
+        raise click.UsageError(f"no valid exercise {exercise_slug!r} (run `lms content check`)")
+    try:
+        prompt = clean_prompt(prompt_file.read(), current_app.config["MAX_PROMPT_CHARS"])
+    except SubmissionError as exc:
+        raise click.UsageError(str(exc)) from exc
+    report = grade(tree.exercises[exercise_slug].spec, prompt, lang, current_app.extensions["llm"])
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        score = "—" if report.score is None else f"{report.score:g}/100"
+        click.echo(f"{exercise_slug}: {report.status}, score {score}, passed: {report.passed}")
+        for c in report.criteria:
+            got = "pending" if c.score is None else f"{c.score:g}/{c.max:g}"
+            click.echo(f"  {c.id:<28} {got:>9}  {c.rationale}")
+        for flag in report.flags:
+            click.echo(f"  flag: {flag}")
+    raise SystemExit(0 if report.passed else (1 if report.passed is False else 3))
+
+
+# -- serving ----------------------------------------------------------------------------------
+def _serve(host: str, port: int, workers: int) -> None:
+    app = current_app._get_current_object()
+    if workers > 0:
+        consumer = app.extensions["queue"].consumer(workers=workers, in_process=True)
+        consumer.start()
+        click.echo(f"Grading runs in this process ({workers} thread(s), "
+                   f"{app.extensions['queue'].backend} queue).")
+    llm = app.extensions["llm"]
+    if not llm.configured:
+        click.echo("No LLM is configured (LMS_GRADER_MODEL or LMS_LLM_CONFIG): deterministic "
+                   "criteria grade at once, judged criteria wait for a trainer.")
+    click.echo(f"Serving on http://{host}:{port}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True,
+              help="Grading threads in this process; 0 when separate `lms worker` processes grade.")
+@with_appcontext
+def run_command(host: str, port: int, workers: int) -> None:
+    """Serve the platform (one process; use gunicorn with `lms.wsgi:app` for many)."""
+    _serve(host, port, workers)
+
+
+@main.command("worker")
+@click.option("--workers", default=4, show_default=True, help="Grading threads.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Consume grading jobs (on any machine that reaches the database and the queue)."""
+    queue = current_app.extensions["queue"]
+    click.echo(f"Worker consuming the {queue.backend} queue with {workers} thread(s).")
+    queue.consumer(workers=workers).run()
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--password", envvar="LMS_DEMO_PASSWORD",
+              help="Password of the demo accounts (default: new random ones at each start).")
+@click.option("--no-serve", is_flag=True, help="Prepare the database and accounts, then stop.")
+@with_appcontext
+def demo_command(host: str, port: int, password: str | None, no_serve: bool) -> None:
+    """Migrate, load the content, create the demo accounts and serve with in-process grading."""
+    from .services import content
+    from .services.accounts import ensure_demo_accounts
+
+    db.upgrade(current_app.config["DATABASE_URL"])
+    with db.new_session() as session:
+        s = content.sync(session, current_app.config["CONTENT_DIR"])
+        accounts = ensure_demo_accounts(session, password)
+    click.echo(f"Content loaded: {s.courses} course(s), {s.lessons} lesson(s).")
+    click.echo("Demo accounts (e-mail / password):")
+    for email, role, pw in accounts:
+        click.echo(f"  {role:<8} {email:<24} {pw}")
+    if not no_serve:
+        _serve(host, port, workers=2)
+
+
+@main.command("routes")
+@with_appcontext
+def routes_command() -> None:
+    """List the URL rules."""
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        methods = ",".join(sorted(rule.methods - {"HEAD", "OPTIONS"}))
+        click.echo(f"{rule.rule:<50} {methods:<10} {rule.endpoint}")

@@ -1,0 +1,208 @@
+"""The learner's pages: dashboard, courses, lessons, exercises, attempts, certificates."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from graders import LLMError, run_target
+
+from .. import db
+from ..models import Attempt, Certificate, Course, Exercise, Lesson, Module, Role
+from ..services import certification, grading, progress
+from ..services.content import exercise_spec
+from ..views_common import render, wants_partial
+from .forms import EmptyForm, PromptForm
+
+bp = Blueprint("learn", __name__)
+
+
+def _course(slug: str) -> Course:
+    course = db.session().exec(select(Course).where(Course.slug == slug, Course.published == True)).first()  # noqa: E712
+    if course is None:
+        abort(404)
+    return course
+
+
+def _exercise(slug: str) -> tuple[Exercise, Module, Course]:
+    s = db.session()
+    exercise = s.exec(select(Exercise).where(Exercise.slug == slug, Exercise.current == True)).first()  # noqa: E712
+    module = s.get(Module, exercise.module_id) if exercise and exercise.module_id else None
+    course = s.get(Course, module.course_id) if module else None
+    if exercise is None or course is None or not course.published:
+        abort(404)
+    return exercise, module, course
+
+
+def _modules(course: Course) -> list[dict]:
+    s = db.session()
+    done = progress.done_lesson_ids(s, current_user.id)
+    passed = progress.passed_exercise_slugs(s, current_user.id)
+    modules = []
+    for m in s.exec(select(Module).where(Module.course_id == course.id).order_by(Module.position)):
+        lessons = list(s.exec(select(Lesson).where(Lesson.module_id == m.id).order_by(Lesson.position)))
+        exercises = list(s.exec(select(Exercise).where(Exercise.module_id == m.id, Exercise.current == True)  # noqa: E712
+                                .order_by(Exercise.position)))
+        modules.append({"module": m, "lessons": [(lesson, lesson.id in done) for lesson in lessons],
+                        "exercises": [(e, e.slug in passed) for e in exercises]})
+    return modules
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    s = db.session()
+    courses = list(s.exec(select(Course).where(Course.published == True).order_by(Course.position)))  # noqa: E712
+    rows = [(c, progress.course_progress(s, current_user.id, c)) for c in courses]
+    certificates = list(s.exec(select(Certificate).where(Certificate.user_id == current_user.id)
+                               .order_by(Certificate.issued_at.desc())))
+    attempts = list(s.exec(select(Attempt, Exercise).join(Exercise)
+                           .where(Attempt.user_id == current_user.id)
+                           .order_by(Attempt.created_at.desc()).limit(5)))
+    return render_template("learn/dashboard.html", rows=rows, certificates=certificates,
+                           attempts=attempts, llm_ready=current_app.extensions["llm"].configured)
+
+
+@bp.route("/courses/<slug>")
+@login_required
+def course(slug: str):
+    c = _course(slug)
+    s = db.session()
+    return render_template("learn/course.html", course=c, modules=_modules(c),
+                           progress=progress.course_progress(s, current_user.id, c),
+                           certificate=certification.current_certificate(s, current_user.id, c.id))
+
+
+@bp.route("/courses/<slug>/<module_slug>/<lesson_slug>")
+@login_required
+def lesson(slug: str, module_slug: str, lesson_slug: str):
+    c = _course(slug)
+    s = db.session()
+    module = s.exec(select(Module).where(Module.course_id == c.id, Module.slug == module_slug)).first()
+    lesson_row = module and s.exec(select(Lesson).where(Lesson.module_id == module.id,
+                                                        Lesson.slug == lesson_slug)).first()
+    if not lesson_row:
+        abort(404)
+    lessons = progress.course_lessons(s, c)
+    index = [x.id for x in lessons].index(lesson_row.id)
+    nxt = lessons[index + 1] if index + 1 < len(lessons) else None
+    next_module = s.get(Module, nxt.module_id) if nxt else None
+    return render_template(
+        "learn/lesson.html", course=c, module=module, lesson=lesson_row, form=EmptyForm(),
+        done=lesson_row.id in progress.done_lesson_ids(s, current_user.id),
+        progress=progress.course_progress(s, current_user.id, c), next_lesson=nxt,
+        next_module=next_module)
+
+
+@bp.route("/lessons/<int:lesson_id>/done", methods=["POST"])
+@login_required
+def lesson_done(lesson_id: int):
+    s = db.session()
+    lesson_row = s.get(Lesson, lesson_id)
+    if lesson_row is None:
+        abort(404)
+    module = s.get(Module, lesson_row.module_id)
+    c = _course(s.get(Course, module.course_id).slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    progress.mark_lesson_done(s, current_user.id, lesson_row)
+    new_cert = certification.issue_if_complete(s, current_user, c)
+    if wants_partial():
+        return render("learn/lesson.html", "learn/_lesson_done.html", course=c, lesson=lesson_row,
+                      done=True, progress=progress.course_progress(s, current_user.id, c),
+                      new_certificate=new_cert)
+    if new_cert:
+        flash(_("Congratulations: your certificate has been issued."), "success")
+    return redirect(url_for("learn.lesson", slug=c.slug, module_slug=module.slug, lesson_slug=lesson_row.slug))
+
+
+def _attempts(exercise_slug: str) -> list[tuple[Attempt, Exercise]]:
+    return list(db.session().exec(select(Attempt, Exercise).join(Exercise)
+                                  .where(Attempt.user_id == current_user.id, Exercise.slug == exercise_slug)
+                                  .order_by(Attempt.created_at.desc())))
+
+
+def _exercise_page(exercise, module, course, form, status=200, run=None, error=None):
+    spec = exercise_spec(exercise)
+    return render_template("learn/exercise.html", exercise=exercise, spec=spec, module=module,
+                           course=course, form=form, attempts=_attempts(exercise.slug), run=run,
+                           error=error, llm_ready=current_app.extensions["llm"].configured,
+                           max_chars=current_app.config["MAX_PROMPT_CHARS"]), status
+
+
+@bp.route("/exercises/<slug>")
+@login_required
+def exercise(slug: str):
+    exercise_row, module, c = _exercise(slug)
+    return _exercise_page(exercise_row, module, c, PromptForm())
+
+
+@bp.route("/exercises/<slug>/run", methods=["POST"])
+@login_required
+def run(slug: str):
+    """Run the learner's prompt on the target model, without grading it."""
+    exercise_row, module, c = _exercise(slug)
+    form = PromptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    spec = exercise_spec(exercise_row)
+    result = {"output": None, "error": None, "completion": None}
+    llm = current_app.extensions["llm"]
+    try:
+        prompt = grading.clean_prompt(form.prompt.data, current_app.config["MAX_PROMPT_CHARS"])
+        if spec.target is None:
+            result["error"] = _("This exercise does not run your prompt on a model: submit it to have it graded.")
+        elif not llm.configured:
+            result["error"] = _("No model is configured on this platform, so prompts cannot be run. "
+                                "You can still submit your prompt: a trainer will grade it.")
+        else:
+            completion = run_target(spec, prompt, g.lang, llm)
+            result["output"], result["completion"] = completion.text, completion
+    except grading.SubmissionError as exc:
+        result["error"] = str(exc)
+    except LLMError:
+        result["error"] = _("The model did not answer. Try again in a moment; your prompt is kept.")
+    if wants_partial():
+        return render("learn/exercise.html", "learn/_run_output.html", run=result)
+    return _exercise_page(exercise_row, module, c, form, run=result)
+
+
+@bp.route("/exercises/<slug>/submit", methods=["POST"])
+@login_required
+def submit(slug: str):
+    exercise_row, module, c = _exercise(slug)
+    form = PromptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        attempt = grading.submit(db.session(), current_user, exercise_row, form.prompt.data, g.lang)
+    except grading.SubmissionError as exc:
+        return _exercise_page(exercise_row, module, c, form, status=400, error=str(exc))
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    s = db.session()
+    row = s.get(Attempt, attempt_id)
+    # Learners see their own attempts; trainers and admins review any. Others get a 404, so
+    # that the existence of another person's attempt is not revealed.
+    if row is None or (row.user_id != current_user.id
+                       and not current_user.has_role(Role.TRAINER, Role.ADMIN)):
+        abort(404)
+    exercise_row = s.get(Exercise, row.exercise_id)
+    spec = exercise_spec(exercise_row)
+    return render("learn/attempt.html", "learn/_report.html", attempt=row, exercise=exercise_row,
+                  spec=spec, criteria={c.id: c for c in spec.criteria})
+
+
+@bp.route("/certificates")
+@login_required
+def certificates():
+    s = db.session()
+    rows = list(s.exec(select(Certificate).where(Certificate.user_id == current_user.id)
+                       .order_by(Certificate.issued_at.desc())))
+    from ..models.base import utcnow
+    return render_template("learn/certificates.html", certificates=rows, now=utcnow())

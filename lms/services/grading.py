@@ -1,0 +1,130 @@
+"""Attempt -> grade -> score -> certificate. Called by the views, the CLI and the workers.
+
+The attempt row is committed (status `queued`) before its job is enqueued, so nothing a
+learner submits is lost. A worker claims the attempt with a conditional UPDATE, so that two
+workers given the same job grade it once. An attempt whose model call failed is `delayed` and
+re-enqueued by `requeue_due` (a periodic job) with an exponential backoff.
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from graders import LLMClient, grade
+from graders.report import Status
+
+from ..models import Attempt, AttemptStatus, Exercise, User
+from ..models.base import utcnow
+from . import certification
+from .content import exercise_spec
+
+log = logging.getLogger(__name__)
+MAX_RETRY_DELAY = 3600.0
+
+
+class SubmissionError(ValueError):
+    """A prompt that cannot be accepted; the message is shown to the learner."""
+
+
+def clean_prompt(prompt: str | None, max_chars: int) -> str:
+    text = (prompt or "").replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters other than newline and tab are dropped; they are never meaningful.
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    if not text.strip():
+        raise SubmissionError(_l("Your prompt is empty. Write it in the box, then submit."))
+    if len(text) > max_chars:
+        raise SubmissionError(_l("Your prompt is %(n)d characters long; the limit is %(max)d. "
+                                 "Shorten it and submit again.", n=len(text), max=max_chars))
+    return text
+
+
+def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: str) -> Attempt:
+    """Store the attempt, then enqueue its grading."""
+    text = clean_prompt(prompt, current_app.config["MAX_PROMPT_CHARS"])
+    attempt = Attempt(user_id=user.id, exercise_id=exercise.id, prompt=text,
+                      lang=lang if lang in ("en", "fr") else "en", retry_at=_watchdog(utcnow()))
+    session.add(attempt)
+    session.commit()
+    current_app.extensions["queue"].enqueue(attempt.id)
+    return attempt
+
+
+def _watchdog(now):
+    """When the reconciler should enqueue an attempt again if it is still not graded by then."""
+    return now + timedelta(seconds=current_app.config["GRADING_STALE_AFTER"])
+
+
+def llm() -> LLMClient:
+    return current_app.extensions["llm"]
+
+
+def _claim(session: Session, attempt_id: int) -> bool:
+    now = utcnow()
+    stale = now - timedelta(seconds=current_app.config["GRADING_STALE_AFTER"])
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id,
+               or_(Attempt.status.in_([AttemptStatus.QUEUED.value, AttemptStatus.DELAYED.value]),
+                   (Attempt.status == AttemptStatus.GRADING.value) & (Attempt.claimed_at < stale)))
+        .values(status=AttemptStatus.GRADING.value, claimed_at=now,
+                grading_runs=Attempt.grading_runs + 1)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def grade_attempt(session: Session, attempt_id: int) -> str | None:
+    """Grade one attempt if no other worker holds it; returns its new status (None: skipped)."""
+    if not _claim(session, attempt_id):
+        return None
+    attempt = session.get(Attempt, attempt_id)
+    session.refresh(attempt)
+    exercise = session.get(Exercise, attempt.exercise_id)
+    try:
+        report = grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm())
+    except Exception as exc:  # a grader bug: stored and shown as an error, never a zero
+        log.exception("grading attempt %s failed", attempt_id)
+        attempt.status, attempt.score, attempt.passed = AttemptStatus.ERROR.value, None, None
+        attempt.report = {"status": Status.ERROR.value, "error": f"{type(exc).__name__}: {exc}",
+                          "criteria": [], "flags": []}
+        session.add(attempt)
+        session.commit()
+        return attempt.status
+    now = utcnow()
+    attempt.report = report.to_dict()
+    attempt.status, attempt.score, attempt.passed = report.status, report.score, report.passed
+    if report.status == Status.DELAYED.value:
+        base = current_app.config["GRADING_RETRY_DELAY"]
+        delay = min(base * 2 ** max(attempt.grading_runs - 1, 0), MAX_RETRY_DELAY)
+        attempt.retry_at = now + timedelta(seconds=delay)
+    else:
+        attempt.retry_at = None
+        attempt.graded_at = now
+    session.add(attempt)
+    session.commit()
+    if attempt.passed:
+        user = session.get(User, attempt.user_id)
+        certification.check_all(session, user)
+    return attempt.status
+
+
+def requeue_due(session: Session, now=None) -> int:
+    """Re-enqueue attempts whose retry time has come: delayed ones after their backoff, and
+    queued or grading ones whose job was lost with a worker or a queue. Returns the count."""
+    now = now or utcnow()
+    ids = list(session.exec(select(Attempt.id).where(
+        Attempt.status.in_([AttemptStatus.QUEUED.value, AttemptStatus.DELAYED.value,
+                            AttemptStatus.GRADING.value]),
+        Attempt.retry_at <= now)))
+    if ids:
+        session.execute(update(Attempt).where(Attempt.id.in_(ids)).values(retry_at=_watchdog(now)))
+        session.commit()
+    for attempt_id in ids:
+        current_app.extensions["queue"].enqueue(attempt_id)
+    return len(ids)

@@ -1,0 +1,66 @@
+"""What a learner has done: lessons, passed exercises, per course and module."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ..models import Attempt, Course, Exercise, Lesson, LessonProgress, Module
+from ..models.base import utcnow
+
+
+@dataclass
+class CourseProgress:
+    lessons_total: int
+    lessons_done: int
+    exercises_total: int
+    exercises_passed: int
+
+    @property
+    def percent(self) -> int:
+        total = self.lessons_total + self.exercises_total
+        return round(100 * (self.lessons_done + self.exercises_passed) / total) if total else 0
+
+
+def course_lessons(session: Session, course: Course) -> list[Lesson]:
+    return list(session.exec(select(Lesson).join(Module).where(Module.course_id == course.id)
+                             .order_by(Module.position, Lesson.position)))
+
+
+def course_exercises(session: Session, course: Course) -> list[Exercise]:
+    return list(session.exec(select(Exercise).join(Module).where(Module.course_id == course.id,
+                                                                 Exercise.current == True)  # noqa: E712
+                             .order_by(Module.position, Exercise.position)))
+
+
+def done_lesson_ids(session: Session, user_id: int) -> set[int]:
+    return set(session.exec(select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id)))
+
+
+def passed_exercise_slugs(session: Session, user_id: int) -> set[str]:
+    """Slugs passed in any version: a learner who passed an old version keeps the pass."""
+    rows = session.exec(select(Exercise.slug).join(Attempt).where(Attempt.user_id == user_id,
+                                                                  Attempt.passed == True))  # noqa: E712
+    return set(rows)
+
+
+def course_progress(session: Session, user_id: int, course: Course) -> CourseProgress:
+    lessons = course_lessons(session, course)
+    exercises = course_exercises(session, course)
+    done = done_lesson_ids(session, user_id)
+    passed = passed_exercise_slugs(session, user_id)
+    return CourseProgress(
+        lessons_total=len(lessons), lessons_done=sum(1 for lesson in lessons if lesson.id in done),
+        exercises_total=len(exercises), exercises_passed=sum(1 for e in exercises if e.slug in passed),
+    )
+
+
+def mark_lesson_done(session: Session, user_id: int, lesson: Lesson) -> bool:
+    """Returns True when the lesson was newly marked done."""
+    exists = session.exec(select(LessonProgress).where(LessonProgress.user_id == user_id,
+                                                       LessonProgress.lesson_id == lesson.id)).first()
+    if exists:
+        return False
+    session.add(LessonProgress(user_id=user_id, lesson_id=lesson.id, completed_at=utcnow()))
+    session.commit()
+    return True
