@@ -11,8 +11,8 @@ ALLOWED_TAGS = [
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "img",
 ]
-ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "th": ["style"],
-                      "td": ["style"], "code": ["class"], "ol": ["start"]}
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"],
+                      "code": ["class"], "ol": ["start"]}
 ALLOWED_PROTOCOLS = ["http", "https", "mailto"]
 
 

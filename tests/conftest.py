@@ -40,7 +40,7 @@ def sqlite_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgresql_url():
     """A fresh database on the PostgreSQL server, built by the migrations, dropped at the end."""
     admin_engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     name = f"lms_test_{uuid.uuid4().hex[:10]}"
@@ -169,3 +169,29 @@ def seed(app, password="demo-password"):
     with app.app_context(), db.new_session() as s:
         content.sync(s, app.config["CONTENT_DIR"])
         ensure_demo_accounts(s, password)
+
+
+TEST_CONTENT = os.path.join(os.path.dirname(__file__), "content")
+
+
+def model_like(level: int = 4, output: str = "| decision | owner |\n| budget | Alice |"):
+    """A default reply for the loopback server: the target answers `output`; the judge gives
+    `level` to every criterion named in the JSON schema it was sent."""
+    import json
+
+    from fakellm import Reply
+
+    def respond(body):
+        fmt = body.get("response_format")
+        if not fmt:
+            return Reply(content=output)
+        ids = fmt["json_schema"]["schema"]["properties"]["criteria"]["items"]["properties"]["id"]["enum"]
+        return Reply(content=json.dumps({
+            "criteria": [{"id": i, "level": level, "rationale": f"Level {level} for {i}."} for i in ids],
+            "improvements": ["Name the deadline of each action."]}))
+
+    return respond
+
+
+def drain(app) -> int:
+    return app.extensions["queue"].drain()

@@ -94,7 +94,7 @@ def _read_lesson(folder: Path, slug: str, errors: list[str]) -> LessonFile | Non
         minutes = int(meta.get("minutes", minutes))
         body[lang] = m.group(2)
         for target in LINK.findall(m.group(2)):
-            if re.match(r"^(https?:|mailto:|#)", target):
+            if re.match(r"^([a-z][a-z0-9+.-]*:|#)", target, re.I):  # URLs are not files
                 continue
             if not (path.parent / target.split("#")[0]).exists():
                 errors.append(f"{path}: broken link {target!r}")

@@ -1,0 +1,121 @@
+"""Authorisation on every route for every role, CSRF on forms, other people's attempts."""
+import re
+
+import pytest
+from conftest import TEST_CONTENT, Auth, csrf_from, drain, seed
+from sqlmodel import select
+
+from lms import db
+from lms.models import Attempt, Certificate, Role, User
+from lms.services.accounts import create_user
+from lms.services.certification import issue_if_complete
+
+ROLES = ["anonymous", "learner", "other-learner", "trainer", "hr", "admin"]
+EMAILS = {"learner": "learner@example.org", "other-learner": "other@example.org",
+          "trainer": "trainer@example.org", "hr": "hr@example.org", "admin": "admin@example.org"}
+L = 302  # anonymous: redirected to the sign-in page
+#            route                          anonymous learner other trainer hr   admin
+TABLE = [
+    ("/login",                              200,      302,    302,  302,    302, 302),
+    ("/",                                   L,        200,    200,  200,    200, 200),
+    ("/courses/mini",                       L,        200,    200,  200,    200, 200),
+    ("/courses/mini/basics/intro",          L,        200,    200,  200,    200, 200),
+    ("/courses/nope",                       L,        404,    404,  404,    404, 404),
+    ("/exercises/mini-brief",               L,        200,    200,  200,    200, 200),
+    ("/certificates",                       L,        200,    200,  200,    200, 200),
+    ("/attempts/{attempt}",                 L,        200,    404,  200,    404, 200),
+    ("/review/",                            L,        403,    403,  200,    403, 200),
+    ("/author/",                            L,        403,    403,  200,    403, 200),
+    ("/hr/",                                L,        403,    403,  403,    200, 200),
+    ("/admin/",                             L,        403,    403,  403,    403, 200),
+    ("/verify/{certificate}",               200,      200,    200,  200,    200, 200),
+    ("/verify/{certificate}.json",          200,      200,    200,  200,    200, 200),
+    ("/static/css/app.css",                 200,      200,    200,  200,    200, 200),
+]
+POSTS = ["/logout", "/language", "/lessons/1/done", "/exercises/mini-brief/run", "/exercises/mini-brief/submit"]
+
+
+@pytest.fixture
+def world(make_app):
+    app = make_app(CONTENT_DIR=TEST_CONTENT)
+    seed(app)
+    with app.app_context(), db.new_session() as s:
+        create_user(s, "other@example.org", "Other Learner", "demo-password", Role.LEARNER)
+        learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
+        attempt = Attempt(user_id=learner.id, exercise_id=1, prompt="my secret prompt <b>x</b>")
+        s.add(attempt)
+        s.commit()
+        s.refresh(attempt)
+        from lms.models import Course
+        course = s.exec(select(Course)).first()
+        cert = Certificate(public_id="cert-abc", user_id=learner.id, course_id=course.id,
+                           holder_name=learner.name, title=course.title)
+        s.add(cert)
+        s.commit()
+        ids = {"attempt": attempt.id, "certificate": cert.public_id}
+    return app, ids
+
+
+@pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
+def test_every_route_for_every_role(world, role_index, role):
+    app, ids = world
+    client = app.test_client()
+    if role != "anonymous":
+        assert Auth(client).login(EMAILS[role]).status_code == 302
+    for route, *expected in TABLE:
+        url = route.format(**ids)
+        status = client.get(url).status_code
+        assert status == expected[role_index], f"{role} GET {url}: {status}, expected {expected[role_index]}"
+    if role == "anonymous":
+        for url in POSTS[2:]:
+            assert client.post(url).status_code in (302, 400)
+
+
+def test_every_route_is_in_the_table(world):
+    app, _ = world
+    listed = {re.sub(r"\{(\w+)\}", "", r).rstrip("/") for r, *_ in TABLE} | {p.rstrip("/") for p in POSTS}
+    for rule in app.url_map.iter_rules():
+        generic = re.sub(r"<[^>]+>", "", rule.rule).rstrip("/")
+        assert any(generic.split("/")[1:2] == x.split("/")[1:2] for x in listed), f"{rule.rule} is not walked"
+
+
+def test_forms_without_csrf_token_are_refused(world):
+    app, _ = world
+    client = app.test_client()
+    r = client.post("/login", data={"email": "learner@example.org", "password": "demo-password"})
+    assert r.status_code == 400 and "Form expired" in r.get_data(as_text=True)
+    Auth(client).login()
+    r = client.post("/exercises/mini-brief/submit", data={"prompt": "a prompt for the team"})
+    assert r.status_code == 400
+    r = client.post("/lessons/1/done", data={})
+    assert r.status_code == 400
+    with app.app_context():
+        assert len(db.session().exec(select(Attempt)).all()) == 1  # only the fixture's
+
+
+def test_learner_text_is_escaped_everywhere_it_is_shown(world):
+    app, ids = world
+    client = app.test_client()
+    Auth(client).login("trainer@example.org")
+    html = client.get(f"/attempts/{ids['attempt']}").get_data(as_text=True)
+    assert "my secret prompt &lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_hr_never_sees_prompt_text(world):
+    app, ids = world
+    client = app.test_client()
+    Auth(client).login("hr@example.org")
+    assert "my secret prompt" not in client.get("/hr/").get_data(as_text=True)
+    assert client.get(f"/attempts/{ids['attempt']}").status_code == 404
+
+
+def test_wrong_password_and_open_redirects(world):
+    app, _ = world
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    r = client.post("/login", data={"email": "learner@example.org", "password": "nope", "csrf_token": csrf_from(page)})
+    assert r.status_code == 401 and "Wrong e-mail address or password" in r.get_data(as_text=True)
+    page = client.get("/login?next=https://evil.example/").get_data(as_text=True)
+    r = client.post("/login", data={"email": "learner@example.org", "password": "demo-password",
+                                    "next": "https://evil.example/", "csrf_token": csrf_from(page)})
+    assert r.status_code == 302 and r.headers["Location"] == "/"

@@ -1,0 +1,117 @@
+"""The persistent grading queue on SQLite and on Redis: in-process consumers, separate
+`lms worker` processes, and each attempt graded once."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import REDIS_URL, TEST_CONTENT, llm_client, model_like, seed, unavailable
+from sqlmodel import select
+
+from lms import db
+from lms.models import Attempt, Exercise, User
+from lms.services import grading
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_config(request, tmp_path):
+    if request.param == "sqlite":
+        return {"REDIS_URL": None, "QUEUE_FILE": str(tmp_path / "queue.db")}
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError as exc:
+        unavailable("Redis", exc)
+    return {"REDIS_URL": REDIS_URL}
+
+
+def _submit(app, n=1, prompt='For the team: """{{input}}"""'):
+    with app.test_request_context(), db.new_session() as s:
+        learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
+        exercise = s.exec(select(Exercise)).first()
+        return [grading.submit(s, learner, exercise, prompt, "en").id for _ in range(n)]
+
+
+def _statuses(app):
+    with app.app_context(), db.new_session() as s:
+        return {a.id: (a.status, a.grading_runs) for a in s.exec(select(Attempt))}
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_in_process_consumer_grades_queued_attempts(make_app, queue_config, llm_server):
+    llm_server.default = model_like(level=4)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT, **queue_config)
+    seed(app)
+    assert app.extensions["queue"].backend == ("redis" if queue_config["REDIS_URL"] else "sqlite")
+    ids = _submit(app, n=3)
+    assert app.extensions["queue"].pending() == 3
+    assert all(status == "queued" for status, _ in _statuses(app).values())  # stored first
+    consumer = app.extensions["queue"].consumer(workers=2, in_process=True)
+    consumer.start()
+    try:
+        assert _wait_for(lambda: all(s == "graded" for s, _ in _statuses(app).values()))
+    finally:
+        consumer.stop(graceful=True)
+    assert {i: runs for i, (_, runs) in _statuses(app).items()} == {i: 1 for i in ids}
+
+
+def test_a_job_enqueued_twice_is_graded_once(make_app, queue_config, llm_server):
+    llm_server.default = model_like(level=4)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT, **queue_config)
+    seed(app)
+    [attempt_id] = _submit(app)
+    app.extensions["queue"].enqueue(attempt_id)
+    assert app.extensions["queue"].drain() == 2
+    assert _statuses(app)[attempt_id] == ("graded", 1)
+    assert len([r for r in llm_server.requests if r.get("response_format")]) == 1
+
+
+def test_lost_jobs_are_found_by_the_reconciler(make_app, queue_config, llm_server):
+    llm_server.default = model_like(level=4)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT, **queue_config)
+    seed(app)
+    [attempt_id] = _submit(app)
+    app.extensions["queue"].huey.flush()  # the queue lost its job (Redis restarted without persistence)
+    with app.app_context(), db.new_session() as s:
+        retry_at = s.get(Attempt, attempt_id).retry_at
+        assert grading.requeue_due(s) == 0
+        assert grading.requeue_due(s, now=retry_at) == 1
+    app.extensions["queue"].drain()
+    assert _statuses(app)[attempt_id] == ("graded", 1)
+
+
+def test_separate_worker_processes_grade_the_queue(make_app, queue_config, llm_server, database_url, tmp_path):
+    llm_server.default = model_like(level=4)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT, **queue_config)
+    seed(app)
+    ids = _submit(app, n=4)
+    env = dict(os.environ, LMS_DATABASE_URL=database_url, LMS_CONTENT_DIR=TEST_CONTENT,
+               LMS_GRADER_MODEL="openai/judge", LMS_TARGET_MODEL="openai/target",
+               LMS_LLM_API_BASE=llm_server.url, LMS_LLM_API_KEY="test-key", LMS_SECRET_KEY="x",
+               LMS_INSTANCE_PATH=str(tmp_path / "instance"))
+    if queue_config["REDIS_URL"]:
+        env["LMS_REDIS_URL"] = queue_config["REDIS_URL"]
+    else:
+        env.pop("LMS_REDIS_URL", None)
+        env["LMS_QUEUE_FILE"] = queue_config["QUEUE_FILE"]
+    lms = os.path.join(os.path.dirname(sys.executable), "lms")
+    workers = [subprocess.Popen([lms, "worker", "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE) for _ in range(2)]
+    try:
+        ok = _wait_for(lambda: all(s == "graded" for s, _ in _statuses(app).values()), timeout=90)
+    finally:
+        for w in workers:
+            w.terminate()
+        errors = [w.communicate(timeout=30)[1].decode()[-2000:] for w in workers]
+    assert ok, errors
+    assert {i: runs for i, (_, runs) in _statuses(app).items()} == {i: 1 for i in ids}
