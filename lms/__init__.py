@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from . import config as config_module
@@ -14,6 +14,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI and the workers speak English
+        return "en"
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     if session.get("lang") in ("en", "fr"):
