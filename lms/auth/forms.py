@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 
 class LoginForm(FlaskForm):
@@ -11,5 +11,5 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(_l("Language"), choices=[("en", "English"), ("fr", "Français")])
+    lang = StringField(_l("Language"), validators=[AnyOf(["en", "fr"])])
     next = HiddenField()
