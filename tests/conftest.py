@@ -195,3 +195,13 @@ def model_like(level: int = 4, output: str = "| decision | owner |\n| budget | A
 
 def drain(app) -> int:
     return app.extensions["queue"].drain()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashes():
+    """Tests hash with light argon2 parameters; production keeps the library's defaults."""
+    from argon2 import PasswordHasher
+
+    from lms.services import accounts
+
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -9,8 +9,8 @@ from sqlmodel import select
 from graders import LLMError, run_target
 
 from .. import db
-from ..models import Attempt, Certificate, Course, Exercise, Lesson, Module, Role
-from ..services import certification, grading, progress
+from ..models import Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role
+from ..services import certification, exams, grading, progress, quizzes
 from ..services.content import exercise_spec
 from ..views_common import render, wants_partial
 from .forms import EmptyForm, PromptForm
@@ -27,7 +27,8 @@ def _course(slug: str) -> Course:
 
 def _exercise(slug: str) -> tuple[Exercise, Module, Course]:
     s = db.session()
-    exercise = s.exec(select(Exercise).where(Exercise.slug == slug, Exercise.current == True)).first()  # noqa: E712
+    exercise = s.exec(select(Exercise).where(Exercise.slug == slug, Exercise.current == True,  # noqa: E712
+                                             Exercise.exam == False)).first()  # noqa: E712
     module = s.get(Module, exercise.module_id) if exercise and exercise.module_id else None
     course = s.get(Course, module.course_id) if module else None
     if exercise is None or course is None or not course.published:
@@ -39,13 +40,17 @@ def _modules(course: Course) -> list[dict]:
     s = db.session()
     done = progress.done_lesson_ids(s, current_user.id)
     passed = progress.passed_exercise_slugs(s, current_user.id)
+    passed_quizzes = quizzes.passed_quiz_ids(s, current_user.id)
     modules = []
     for m in s.exec(select(Module).where(Module.course_id == course.id).order_by(Module.position)):
         lessons = list(s.exec(select(Lesson).where(Lesson.module_id == m.id).order_by(Lesson.position)))
-        exercises = list(s.exec(select(Exercise).where(Exercise.module_id == m.id, Exercise.current == True)  # noqa: E712
+        exercises = list(s.exec(select(Exercise).where(Exercise.module_id == m.id, Exercise.current == True,  # noqa: E712
+                                                       Exercise.exam == False)  # noqa: E712
                                 .order_by(Exercise.position)))
+        quiz = s.exec(select(Quiz).where(Quiz.module_id == m.id)).first()
         modules.append({"module": m, "lessons": [(lesson, lesson.id in done) for lesson in lessons],
-                        "exercises": [(e, e.slug in passed) for e in exercises]})
+                        "exercises": [(e, e.slug in passed) for e in exercises],
+                        "quiz": quiz, "quiz_passed": bool(quiz and quiz.id in passed_quizzes)})
     return modules
 
 
@@ -71,7 +76,8 @@ def course(slug: str):
     s = db.session()
     return render_template("learn/course.html", course=c, modules=_modules(c),
                            progress=progress.course_progress(s, current_user.id, c),
-                           certificate=certification.current_certificate(s, current_user.id, c.id))
+                           certificate=certification.current_certificate(s, current_user.id, c.id),
+                           exam=exams.state(s, current_user.id, c) if c.exam else None)
 
 
 @bp.route("/courses/<slug>/<module_slug>/<lesson_slug>")
@@ -123,11 +129,12 @@ def _attempts(exercise_slug: str) -> list[tuple[Attempt, Exercise]]:
                                   .order_by(Attempt.created_at.desc())))
 
 
-def _exercise_page(exercise, module, course, form, status=200, run=None, error=None):
+def _exercise_page(exercise, module, course, form, status=200, run=None, error=None, exam_session=None):
     spec = exercise_spec(exercise)
     return render_template("learn/exercise.html", exercise=exercise, spec=spec, module=module,
-                           course=course, form=form, attempts=_attempts(exercise.slug), run=run,
-                           error=error, llm_ready=current_app.extensions["llm"].configured,
+                           course=course, form=form, run=run, error=error, exam_session=exam_session,
+                           attempts=[] if exam_session else _attempts(exercise.slug),
+                           llm_ready=current_app.extensions["llm"].configured,
                            max_chars=current_app.config["MAX_PROMPT_CHARS"]), status
 
 

@@ -1,12 +1,12 @@
 """SQLModel tables, split by area. Import from here."""
 from sqlmodel import SQLModel
 
-from .attempts import Attempt, AttemptStatus, LessonProgress
+from .attempts import Attempt, AttemptStatus, ExamSession, ExamStatus, LessonProgress, QuizAttempt
 from .certificates import Certificate
-from .content import Course, Exercise, Lesson, Module
+from .content import Course, Exercise, Lesson, Module, Quiz
 from .users import Role, User
 
 metadata = SQLModel.metadata
 
-__all__ = ["Attempt", "AttemptStatus", "Certificate", "Course", "Exercise", "Lesson",
-           "LessonProgress", "Module", "Role", "User", "metadata"]
+__all__ = ["Attempt", "AttemptStatus", "Certificate", "Course", "ExamSession", "ExamStatus", "Exercise",
+           "Lesson", "LessonProgress", "Module", "Quiz", "QuizAttempt", "Role", "User", "metadata"]

@@ -41,6 +41,7 @@ class Attempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     exercise_id: int = Field(foreign_key="exercise.id", index=True)
+    exam_session_id: int | None = Field(default=None, foreign_key="exam_session.id", index=True)
     lang: str = Field(default="en", max_length=5)
     prompt: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default=AttemptStatus.QUEUED.value, max_length=20)
@@ -52,3 +53,37 @@ class Attempt(SQLModel, table=True):
     claimed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     graded_at: datetime | None = None
+
+
+class QuizAttempt(SQLModel, table=True):
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (Index("ix_quiz_attempt_user_quiz", "user_id", "quiz_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    quiz_id: int = Field(foreign_key="quiz.id")
+    answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    score: float
+    passed: bool
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExamStatus(str, Enum):
+    IN_PROGRESS = "in_progress"
+    PENDING = "pending"      # every answer submitted, some grades not final yet
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class ExamSession(SQLModel, table=True):
+    """One sitting of a course's final exam: the exercises drawn and the result."""
+    __tablename__ = "exam_session"
+    __table_args__ = (Index("ix_exam_session_user_course", "user_id", "course_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    course_id: int = Field(foreign_key="course.id")
+    exercise_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=ExamStatus.IN_PROGRESS.value, max_length=20)
+    score: float | None = None
+    module_scores: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
+    started_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None

@@ -22,6 +22,7 @@ class Course(SQLModel, table=True):
     title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     summary: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     certification: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    exam: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     published: bool = True
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -54,8 +55,16 @@ class Exercise(SQLModel, table=True):
     slug: str = Field(max_length=100, index=True)
     version: int = 1
     current: bool = Field(default=True, index=True)
+    exam: bool = Field(default=False)  # in the exam pool, not listed as practice
     module_id: int | None = Field(default=None, foreign_key="module.id", index=True)
     position: int = 0
     title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Quiz(SQLModel, table=True):
+    """A module's knowledge quiz (courses/<course>/<module>/quiz.yaml)."""
+    id: int | None = Field(default=None, primary_key=True)
+    module_id: int = Field(foreign_key="module.id", unique=True)
+    spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

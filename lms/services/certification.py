@@ -17,9 +17,16 @@ def requirements_met(session: Session, user: User, course: Course) -> bool:
         return False
     requires = cert.get("requires") or {}
     p = course_progress(session, user.id, course)
-    lessons_ok = requires.get("lessons", "all") == "none" or p.lessons_done == p.lessons_total
-    exercises_ok = requires.get("exercises", "all") == "none" or p.exercises_passed == p.exercises_total
-    return lessons_ok and exercises_ok
+    checks = [
+        requires.get("lessons", "all") == "none" or p.lessons_done == p.lessons_total,
+        requires.get("exercises", "all") == "none" or p.exercises_passed == p.exercises_total,
+        requires.get("quizzes", "all") == "none" or p.quizzes_passed == p.quizzes_total,
+        not requires.get("exam", p.has_exam) or p.exam_passed,
+    ]
+    for slug in requires.get("certificates", []):
+        other = session.exec(select(Course).where(Course.slug == slug)).first()
+        checks.append(other is not None and current_certificate(session, user.id, other.id) is not None)
+    return all(checks)
 
 
 def current_certificate(session: Session, user_id: int, course_id: int) -> Certificate | None:
@@ -49,8 +56,10 @@ def issue_if_complete(session: Session, user: User, course: Course) -> Certifica
 
 
 def check_all(session: Session, user: User) -> list[Certificate]:
+    """Issue every certificate whose requirements are now met (a core certificate can complete
+    a job track, so courses are checked in order)."""
     issued = []
-    for course in session.exec(select(Course)):
+    for course in session.exec(select(Course).order_by(Course.position)):
         if not course.certification:
             continue
         cert = issue_if_complete(session, user, course)

@@ -13,9 +13,10 @@ import yaml
 from sqlmodel import Session, select
 
 from graders import parse_exercise, registry
+from graders.quiz import QuizSpec, parse_quiz
 from graders.spec import LANGS, SLUG_RE, ExerciseSpec, SpecError, localized
 
-from ..models import Course, Exercise, Lesson, Module
+from ..models import Course, Exercise, Lesson, Module, Quiz
 from ..models.base import utcnow
 
 MIN_CALIBRATION = 8
@@ -38,6 +39,7 @@ class ModuleFile:
     summary: dict[str, str]
     lessons: list[LessonFile]
     exercises: list[str]
+    quiz: dict[str, Any] | None = None
 
 
 @dataclass
@@ -48,6 +50,7 @@ class CourseFile:
     summary: dict[str, str]
     certification: dict[str, Any] | None
     modules: list[ModuleFile]
+    exam: dict[str, Any] | None = None
 
 
 @dataclass
@@ -140,9 +143,11 @@ def _parse_course(path: Path, data: dict[str, Any], tree: ContentTree) -> Course
     if cert is not None:
         localized(cert.get("title"), f"{path}: certification.title")
         requires = cert.get("requires") or {}
-        for key in ("lessons", "exercises"):
+        for key in ("lessons", "exercises", "quizzes"):
             if requires.get(key, "all") not in ("all", "none"):
                 raise SpecError(f"{path}: certification.requires.{key} must be all or none")
+        if not isinstance(requires.get("certificates", []), list):
+            raise SpecError(f"{path}: certification.requires.certificates must be a list of course slugs")
         if int(cert.get("validity_days", 0)) < 0:
             raise SpecError(f"{path}: certification.validity_days must be positive or 0 (no expiry)")
     modules = []
@@ -162,15 +167,59 @@ def _parse_course(path: Path, data: dict[str, Any], tree: ContentTree) -> Course
             if eslug not in tree.exercises:
                 tree.errors.append(f"{where}: exercise {eslug!r} has no file exercises/{eslug}.yaml "
                                    "(or the file is invalid)")
+        quiz = None
+        if m.get("quiz"):
+            quiz_path = path.parent / mslug / "quiz.yaml"
+            quiz = _read_yaml(quiz_path, tree.errors) if quiz_path.exists() else None
+            if quiz is None:
+                tree.errors.append(f"{quiz_path}: missing (module {mslug} has quiz: true)")
+            else:
+                try:
+                    parse_quiz(quiz, str(quiz_path))
+                except SpecError as exc:
+                    tree.errors.append(str(exc))
+                    quiz = None
         modules.append(ModuleFile(slug=mslug, title=localized(m.get("title"), f"{where}.title"),
                                   summary=localized(m.get("summary"), f"{where}.summary"),
-                                  lessons=lessons, exercises=[str(e) for e in m.get("exercises") or []]))
+                                  lessons=lessons, exercises=[str(e) for e in m.get("exercises") or []],
+                                  quiz=quiz))
     if not modules:
         raise SpecError(f"{path}: a course needs at least one module")
+    exam = None
+    exam_path = path.parent / "exam.yaml"
+    if exam_path.exists():
+        exam = _read_yaml(exam_path, tree.errors)
+        problems = _exam_problems(exam, {m.slug for m in modules}, tree)
+        tree.errors += [f"{exam_path}: {p}" for p in problems]
+        if problems:
+            exam = None
     return CourseFile(slug=slug, order=int(data.get("order", 0)),
                       title=localized(data.get("title"), f"{path}: title"),
                       summary=localized(data.get("summary"), f"{path}: summary"),
-                      certification=cert, modules=modules)
+                      certification=cert, modules=modules, exam=exam)
+
+
+def _exam_problems(exam: Any, module_slugs: set[str], tree: ContentTree) -> list[str]:
+    if not isinstance(exam, dict):
+        return ["expected a mapping"]
+    pool = exam.get("pool") or []
+    draw = exam.get("draw", 4)
+    problems = []
+    if not isinstance(draw, int) or draw < 1 or len(pool) < max(draw, 1):
+        problems.append(f"the pool ({len(pool)}) must hold at least `draw` ({draw}) exercises")
+    for slug in pool:
+        ex = tree.exercises.get(slug)
+        if ex is None:
+            problems.append(f"exercise {slug!r} has no valid file exercises/{slug}.yaml")
+        elif ex.data.get("module") not in module_slugs:
+            problems.append(f"exercise {slug!r} needs `module:` naming one of {sorted(module_slugs)}")
+    for key, default in (("pass_mark", 70), ("module_minimum", 50)):
+        value = exam.get(key, default)
+        if not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            problems.append(f"{key} must be between 0 and 100")
+    if not isinstance(exam.get("retake_after_days", 7), int) or exam.get("retake_after_days", 7) < 0:
+        problems.append("retake_after_days must be a whole number of days")
+    return problems
 
 
 def _deterministic_scores(spec: ExerciseSpec, prompt: str, lang: str) -> dict[str, bool]:
@@ -214,7 +263,13 @@ def check(content_dir: str | Path) -> list[str]:
             if (total >= spec.pass_mark and gates) != sample.expected_pass:
                 problems.append(f"exercise {slug}: calibration {sample.id}: expected_pass is "
                                 f"{sample.expected_pass} but its scores give {total:g}/100")
+    known_courses = {c.slug for c in tree.courses}
+    for c in tree.courses:
+        for required in ((c.certification or {}).get("requires") or {}).get("certificates", []):
+            if required not in known_courses:
+                problems.append(f"course {c.slug}: requires a certificate of unknown course {required!r}")
     used = {e for c in tree.courses for m in c.modules for e in m.exercises}
+    used |= {e for c in tree.courses for e in ((c.exam or {}).get("pool") or [])}
     for slug in sorted(set(tree.exercises) - used):
         problems.append(f"exercise {slug}: not used by any course module")
     return problems
@@ -234,13 +289,14 @@ def sync(session: Session, content_dir: str | Path) -> SyncSummary:
     if tree.errors:
         raise SpecError("content has errors; run `lms content check`:\n" + "\n".join(tree.errors))
     summary = SyncSummary()
-    exercise_module: dict[str, tuple[int, int]] = {}
+    exercise_module: dict[str, tuple[int, int, bool]] = {}  # slug -> module id, position, exam
     for course_file in tree.courses:
         course = session.exec(select(Course).where(Course.slug == course_file.slug)).first()
         if course is None:
             course = Course(slug=course_file.slug, title={}, summary={})
         course.position, course.title, course.summary = course_file.order, course_file.title, course_file.summary
         course.certification = course_file.certification
+        course.exam = course_file.exam
         course.updated_at = utcnow()
         session.add(course)
         session.flush()
@@ -262,7 +318,18 @@ def sync(session: Session, content_dir: str | Path) -> SyncSummary:
                 session.add(lesson)
                 summary.lessons += 1
             for epos, eslug in enumerate(mf.exercises):
-                exercise_module[eslug] = (module.id, epos)
+                exercise_module[eslug] = (module.id, epos, False)
+            quiz = session.exec(select(Quiz).where(Quiz.module_id == module.id)).first()
+            if mf.quiz is not None:
+                quiz = quiz or Quiz(module_id=module.id, spec={})
+                quiz.spec = mf.quiz
+                session.add(quiz)
+            elif quiz is not None:
+                session.delete(quiz)
+        modules_by_slug = {m.slug: m for m in session.exec(select(Module).where(Module.course_id == course.id))}
+        for epos, eslug in enumerate((course_file.exam or {}).get("pool") or []):
+            module = modules_by_slug[tree.exercises[eslug].data["module"]]
+            exercise_module[eslug] = (module.id, epos, True)
     for slug, ex in tree.exercises.items():
         row = session.exec(select(Exercise).where(Exercise.slug == slug,
                                                   Exercise.version == ex.spec.version)).first()
@@ -271,9 +338,9 @@ def sync(session: Session, content_dir: str | Path) -> SyncSummary:
             summary.exercises_created += 1
         elif row.source != ex.source:
             summary.exercises_updated += 1
-        module_id, position = exercise_module.get(slug, (None, 0))
+        module_id, position, exam = exercise_module.get(slug, (None, 0, False))
         row.title, row.spec, row.source = ex.spec.title, ex.data, ex.source
-        row.module_id, row.position, row.current = module_id, position, True
+        row.module_id, row.position, row.current, row.exam = module_id, position, True, exam
         session.add(row)
         for old in session.exec(select(Exercise).where(Exercise.slug == slug,
                                                        Exercise.version != ex.spec.version)):
@@ -281,6 +348,10 @@ def sync(session: Session, content_dir: str | Path) -> SyncSummary:
             session.add(old)
     session.commit()
     return summary
+
+
+def quiz_spec(row: Quiz) -> QuizSpec:
+    return parse_quiz(row.spec, f"quiz of module {row.module_id}")
 
 
 def exercise_spec(row: Exercise) -> ExerciseSpec:

@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 from graders import LLMClient, grade
 from graders.report import Status
 
-from ..models import Attempt, AttemptStatus, Exercise, User
+from ..models import Attempt, AttemptStatus, ExamSession, Exercise, User
 from ..models.base import utcnow
-from . import certification
+from . import certification, exams
 from .content import exercise_spec
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,14 @@ def clean_prompt(prompt: str | None, max_chars: int) -> str:
     return text
 
 
-def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: str) -> Attempt:
+def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: str,
+           exam: ExamSession | None = None) -> Attempt:
     """Store the attempt, then enqueue its grading."""
     text = clean_prompt(prompt, current_app.config["MAX_PROMPT_CHARS"])
+    if exam is not None:
+        exams.check_can_answer(session, exam, exercise)
     attempt = Attempt(user_id=user.id, exercise_id=exercise.id, prompt=text,
+                      exam_session_id=exam.id if exam is not None else None,
                       lang=lang if lang in ("en", "fr") else "en", retry_at=_watchdog(utcnow()))
     session.add(attempt)
     session.commit()
@@ -108,9 +112,10 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
         attempt.graded_at = now
     session.add(attempt)
     session.commit()
-    if attempt.passed:
-        user = session.get(User, attempt.user_id)
-        certification.check_all(session, user)
+    if attempt.exam_session_id is not None:
+        exams.refresh(session, session.get(ExamSession, attempt.exam_session_id))
+    if attempt.passed or attempt.exam_session_id is not None:
+        certification.check_all(session, session.get(User, attempt.user_id))
     return attempt.status
 
 

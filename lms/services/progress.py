@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from ..models import Attempt, Course, Exercise, Lesson, LessonProgress, Module
+from ..models import Attempt, Course, Exercise, Lesson, LessonProgress, Module, Quiz
 from ..models.base import utcnow
 
 
@@ -15,11 +15,16 @@ class CourseProgress:
     lessons_done: int
     exercises_total: int
     exercises_passed: int
+    quizzes_total: int = 0
+    quizzes_passed: int = 0
+    has_exam: bool = False
+    exam_passed: bool = False
 
     @property
     def percent(self) -> int:
-        total = self.lessons_total + self.exercises_total
-        return round(100 * (self.lessons_done + self.exercises_passed) / total) if total else 0
+        total = self.lessons_total + self.exercises_total + self.quizzes_total + int(self.has_exam)
+        done = self.lessons_done + self.exercises_passed + self.quizzes_passed + int(self.exam_passed)
+        return round(100 * done / total) if total else 0
 
 
 def course_lessons(session: Session, course: Course) -> list[Lesson]:
@@ -29,8 +34,14 @@ def course_lessons(session: Session, course: Course) -> list[Lesson]:
 
 def course_exercises(session: Session, course: Course) -> list[Exercise]:
     return list(session.exec(select(Exercise).join(Module).where(Module.course_id == course.id,
-                                                                 Exercise.current == True)  # noqa: E712
+                                                                 Exercise.current == True,  # noqa: E712
+                                                                 Exercise.exam == False)  # noqa: E712
                              .order_by(Module.position, Exercise.position)))
+
+
+def course_quizzes(session: Session, course: Course) -> list[Quiz]:
+    return list(session.exec(select(Quiz).join(Module).where(Module.course_id == course.id)
+                             .order_by(Module.position)))
 
 
 def done_lesson_ids(session: Session, user_id: int) -> set[int]:
@@ -49,9 +60,16 @@ def course_progress(session: Session, user_id: int, course: Course) -> CoursePro
     exercises = course_exercises(session, course)
     done = done_lesson_ids(session, user_id)
     passed = passed_exercise_slugs(session, user_id)
+    from . import exams, quizzes
+
+    quiz_rows = course_quizzes(session, course)
+    passed_quizzes = quizzes.passed_quiz_ids(session, user_id)
     return CourseProgress(
         lessons_total=len(lessons), lessons_done=sum(1 for lesson in lessons if lesson.id in done),
         exercises_total=len(exercises), exercises_passed=sum(1 for e in exercises if e.slug in passed),
+        quizzes_total=len(quiz_rows), quizzes_passed=sum(1 for q in quiz_rows if q.id in passed_quizzes),
+        has_exam=bool(course.exam),
+        exam_passed=bool(course.exam) and exams.state(session, user_id, course).passed,
     )
 
 
