@@ -51,7 +51,7 @@ _PRIORITY = {"iban": 0, "nir": 1, "payment_card_ctx": 2, "siret": 3, "payment_ca
 _FLAGS = re.IGNORECASE | re.UNICODE
 
 # Left/right boundaries for digit identifiers: not glued to a word, a decimal or another number.
-_NUM_L = r"(?<![\w+.,/\-])"
+_NUM_L = r"(?<![\w+.,/\-])(?<!\d[ \u00a0\u202f])"
 _NUM_R = r"(?![\w]|[.,/\-]\d)"
 
 
@@ -236,6 +236,10 @@ def _find_phone(text: str) -> Iterator[_Cand]:
         if sum(c.isdigit() for c in cand) < 8:
             continue
         start = m.start()
+        if cand.startswith("(") and (")" not in cand or cand.index(")") == len(cand) - 1):
+            cand, start = cand[1:], start + 1  # "(03 90 01 40 28)": the parentheses are the sentence's
+        if cand.endswith(")") and cand.count("(") < cand.count(")"):
+            cand = cand[:-1]
         before = text[max(0, start - 30):start]
         # Try the whole candidate, then without trailing groups (a year or a count glued after it).
         pieces = [p.end() for p in re.finditer(r"\(?\d+\)?", cand)]
@@ -330,7 +334,8 @@ def _find_siren(text: str) -> Iterator[_Cand]:
 _CARD = re.compile(_NUM_L + r"(?:\d{12,19}|\d{3,6}(?: \d{1,6}){2,5}|\d{3,6}(?:-\d{1,6}){2,5})" + _NUM_R)
 _CARD_KEYWORDS = re.compile(
     r"(?<![a-z])(?:card|carte|cb|visa|mastercard|master card|amex|american express|diners|discover|"
-    r"jcb|maestro|unionpay|cr[ée]dit|debit|d[ée]bit|paiement|payment|pay|payer|cvv|cvc|expir)", _FLAGS)
+    r"jcb|maestro|unionpay|cr[ée]dit|debit|d[ée]bit|paiement|payment|pay|payer|cvv|cvc|expir|charge|"
+    r"d[ée]biter|pr[ée]lever)", _FLAGS)
 
 
 def _find_card(text: str) -> Iterator[_Cand]:
@@ -458,7 +463,9 @@ def _find_secret(text: str) -> Iterator[_Cand]:
             v = v[:-1]
             break
         if v.endswith(")") and v.count("(") < v.count(")"):
-            v = v[:-1]
+            opened = text[max(0, m.start() - 40):m.start()]
+            if opened.rfind("(") > opened.rfind(")"):
+                v = v[:-1]  # "(mot de passe : abc123)": the parenthesis is the sentence's
         if _secret_value_ok(v, False):
             yield start, start + len(v), "secret", _PRIORITY["secret"]
     for m in _AUTH.finditer(text):
@@ -527,20 +534,25 @@ _CITY_STOP = {
     "employés", "habitants", "utilisateurs", "clients", "users", "people", "employees", "visiteurs",
     "français", "francais", "européens", "européennes", "americains", "américains", "anglais",
     "allemands", "belges", "suisses", "km", "kg", "mo", "go", "ko", "mb", "gb", "kb", "hz", "tonnes",
-    "ans", "years", "jours", "days", "heures", "hours", "points", "pages", "exemplaires", "copies",
+    "ans", "years", "jours", "days", "heures", "hours", "points", "exemplaires", "copies",
     "units", "unités", "lignes", "lines", "votes", "voix", "abonnés", "followers", "likes", "vues",
-    "views", "dossiers", "cas", "cases", "articles", "produits", "products", "le", "la", "les", "the",
-    "en", "in", "et", "and", "de", "of", "à", "pour", "for",
+    "views", "dossiers", "cas", "cases", "articles", "produits", "products", "parisiens", "lyonnais",
+    "marseillais", "franciliens", "britanniques", "espagnols", "italiens", "chinois", "japonais",
 }
 
+_CITY_STOP_FOLDED = {_fold_word(w) for w in _CITY_STOP}
+
+# A number, a capitalised name and one of these is an address on its own ("10 Downing St")...
 _EN_STRONG_SUFFIXES = {
     "street", "st", "avenue", "ave", "av", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr",
-    "court", "ct", "terrace", "ter", "crescent", "cres", "highway", "hwy", "parkway", "pkwy", "square",
-    "sq", "place", "pl", "way", "close", "alley", "mews", "circle", "cir", "trail", "trl", "expressway",
-    "freeway", "turnpike", "motorway", "stravenue", "trafficway", "throughway", "causeway", "plaza",
-    "gardens", "grove", "row", "walk", "wharf", "broadway",
+    "terrace", "crescent", "cres", "highway", "hwy", "parkway", "pkwy", "expressway", "freeway",
+    "turnpike", "motorway", "stravenue", "trafficway", "throughway", "causeway", "alley", "mews",
 }
+# ...one of these only with more address around it (a flat or suite number, a city with a state
+# and ZIP code or a UK postcode): "the 9 Supreme Court justices" is no address.
 _EN_WEAK_SUFFIXES = {
+    "court", "ct", "square", "sq", "place", "pl", "way", "close", "circle", "cir", "trail", "trl",
+    "plaza", "gardens", "grove", "row", "walk", "wharf",
     "branch", "bridge", "brook", "brooks", "burg", "burgs", "bypass", "camp", "canyon", "cape", "center",
     "centers", "circles", "cliff", "cliffs", "club", "common", "corner", "corners", "course", "courts",
     "cove", "coves", "creek", "crest", "crossing", "crossroad", "curve", "dale", "dam", "divide",
@@ -609,7 +621,7 @@ def _fr_city_end(text: str, pos: int) -> int | None:
             break
         tok = m.group(1).rstrip(".")
         if tok[:1].isupper() and not tok.isdigit():
-            if words == 0 and (_fold_word(tok) in _CITY_STOP or _fold_word(tok) in {_fold_word(w) for w in _CITY_STOP}):
+            if words == 0 and _fold_word(tok) in _CITY_STOP_FOLDED:
                 return None
             if words == 0 and tok.isupper() and len(tok) <= 3:
                 return None

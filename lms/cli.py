@@ -141,7 +141,9 @@ def _serve(host: str, port: int, workers: int) -> None:
         click.echo("No LLM is configured (LMS_GRADER_MODEL or LMS_LLM_CONFIG): deterministic "
                    "criteria grade at once, judged criteria wait for a trainer.")
     click.echo(f"Serving on http://{host}:{port}")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @main.command("run")
