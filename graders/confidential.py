@@ -11,6 +11,7 @@ ones), then overlapping candidates are resolved by keeping the longest, most spe
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
@@ -44,7 +45,7 @@ class Finding:
 _Cand = tuple[int, int, str, int]
 
 # Same-span ties: the most specific kind first.
-_PRIORITY = {"iban": 0, "nir": 1, "payment_card_ctx": 2, "siret": 3, "payment_card": 4, "siren": 5,
+_PRIORITY = {"iban": 0, "payment_card_ctx": 1, "nir": 2, "siret": 3, "payment_card": 4, "siren": 5,
              "api_key": 6, "secret": 7, "api_key_generic": 8, "email": 9, "phone": 10,
              "ip_address": 11, "postal_address": 12, "listed_name": 13}
 
@@ -173,19 +174,24 @@ def card_valid(number: str) -> bool:
 # --------------------------------------------------------------------------- email
 
 _EMAIL = re.compile(
-    r"(?<![\w.%+\-])[\w][\w.%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    r"(?<![\w.%+\-])(?<!\w['’])\w(?:[\w.%+\-]|['’](?=\w))*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w\-])", re.UNICODE)
+
+
+_URL_USER = re.compile(r"://[^\s/@]*$")
 
 
 def _find_email(text: str) -> Iterator[_Cand]:
     for m in _EMAIL.finditer(text):
+        if _URL_USER.search(text[max(0, m.start() - 60):m.start()]):
+            continue  # "postgres://user:S3cret@db.example.com": a password, not an e-mail address
         yield m.start(), m.end(), "email", _PRIORITY["email"]
 
 
 # --------------------------------------------------------------------------- phone
 
 _PHONE = re.compile(
-    r"(?<![\w+.,/:\-])(?:\+|00)?\(?\d+\)?"
+    r"(?<![\w+.,/\-])(?<!\d:)(?:\+|00)?\(?\d+\)?"
     r"(?:(?:\s?\(0\)\s?|[ .\-\u00a0]|(?<=\)))\(?\d+\)?)*"
     r"(?:\s?(?:x|ext\.?|poste)\s?\d{1,5})?"
     r"(?![\w%€$£]|[.,:/]\d|\s?(?:%|€|\$|£|h\d|heures?\b|hours?\b))", re.UNICODE)
@@ -194,7 +200,7 @@ _PHONE_GROUP = re.compile(r"\(0\)|\(?\d+\)?")
 _PHONE_KEYWORDS = re.compile(
     r"(?<![a-zà-ÿ])(?:t[ée]l(?:[ée]phone)?|phone|mobile|portable|cell(?:ular)?|fax|gsm|call|"
     r"appel(?:er|ez|le)?|joindre|joignable|whatsapp|sms|ligne directe|direct line|hotline|"
-    r"contact|num[ée]ro|number|tel\.)(?![a-zà-ÿ])", _FLAGS)
+    r"contact|tel\.|standard|switchboard|reach|dial|compos(?:er|ez)|rappel(?:er|ez))(?![a-zà-ÿ])", _FLAGS)
 _NOT_PHONE_KEYWORDS = re.compile(
     r"(?<![a-zà-ÿ])(?:n°|no\.|nº|r[ée]f(?:[ée]rence)?|#|invoice|facture|commande|order|dossier|"
     r"contrat|contract|ticket|id|account|compte|client|lot|serial|s[ée]rie|isbn|ean|siren|siret|rcs|"
@@ -263,19 +269,14 @@ def _find_iban(text: str) -> Iterator[_Cand]:
         country = cand[:2].upper()
         if not country.isupper() or not cand[:2].isalpha():
             continue
+        # Offsets just after the n-th alphanumeric character of the candidate.
+        ends = [m.start() + i + 1 for i, ch in enumerate(cand) if ch.isalnum()]
         lengths = [IBAN_LENGTHS[country]] if country in IBAN_LENGTHS else range(34, 14, -1)
         for length in lengths:
-            count = 0
-            for i, ch in enumerate(cand):
-                if ch.isalnum():
-                    count += 1
-                    if count == length:
-                        end = m.start() + i + 1
-                        break
-            else:
+            if length > len(ends):
                 continue
-            nxt = text[end:end + 1]
-            if nxt.isalnum():
+            end = ends[length - 1]
+            if text[end:end + 1].isalnum():
                 continue
             value = text[m.start():end]
             # Lower-case letters are accepted only when the whole value is in one case.
@@ -338,26 +339,28 @@ _CARD_KEYWORDS = re.compile(
     r"d[ée]biter|pr[ée]lever)", _FLAGS)
 
 
+_NOT_CARD_BEFORE = re.compile(
+    r"(?<![a-z])(?:sku|ean|gtin|isbn|upc|ref|r[ée]f[ée]rence|tracking|suivi|colis|parcel|order|commande|"
+    r"facture|invoice|serial|s[ée]rie|lot|barcode|code[- ]barre)\W*(?:n°|no\.?|number|num[ée]ro)?\W*$", _FLAGS)
+
+
 def _find_card(text: str) -> Iterator[_Cand]:
     for m in _CARD.finditer(text):
         cand = m.group()
-        groups = [g for g in re.finditer(r"\d+", cand)]
+        groups = list(re.finditer(r"\d+", cand))
         best = None
-        # The longest run of whole groups that is a valid card (drop glued years, counts...).
-        for i in range(len(groups)):
-            if i and len(groups) > 1 and best:
+        # The first, longest run of whole groups that is a valid card (a year or a count glued
+        # after it is dropped); only the last group may be shorter than 3 digits.
+        runs = ((i, j) for i in range(len(groups)) for j in range(len(groups), i, -1))
+        for i, j in runs:
+            if j - i > 1 and min(len(g.group()) for g in groups[i:j - 1]) < 3:
+                continue
+            s, e = groups[i].start(), groups[j - 1].end()
+            if card_valid(cand[s:e]):
+                best = (m.start() + s, m.start() + e)
                 break
-            for j in range(len(groups), i, -1):
-                s, e = groups[i].start(), groups[j - 1].end()
-                sub = cand[s:e]
-                inner = [len(g.group()) for g in groups[i:j]]
-                if len(inner) > 1 and min(inner[:-1]) < 3:
-                    continue
-                if card_valid(sub):
-                    best = (m.start() + s, m.start() + e)
-                    break
-            if best:
-                break
+        if best and _NOT_CARD_BEFORE.search(text[max(0, best[0] - 25):best[0]]):
+            best = None
         if best:
             before = text[max(0, best[0] - 40):best[0]]
             kind = "payment_card_ctx" if _CARD_KEYWORDS.search(before) else "payment_card"
@@ -410,13 +413,14 @@ def _find_api_key(text: str) -> Iterator[_Cand]:
             yield m.start(1), m.end(1), "api_key", _PRIORITY["api_key_generic"]
 
 
-_SECRET_KW = (r"passwords?|passwd|pwd|pass|passphrase|pass phrase|passcode|mots? de passe|mots?-de-passe|"
+_SECRET_KW = (r"passwords?|passwd|pwd|passphrase|pass phrase|passcode|mots? de passe|mots?-de-passe|"
               r"mdp|code secret|secret|code pin|pin|pin code|code d['’]acc[èe]s|access code")
 _SECRET = re.compile(
     r"(?<![A-Za-zÀ-ÿ])(?:" + _SECRET_KW + r")(?![A-Za-zÀ-ÿ])"
-    r"(?:\s*\((?:[^)\n]{1,20})\))?"
+    r"(?:\s*\((?:[^)\n]{1,20})\))?[\"'`]?"
     r"\s*(?P<sep>:|=|->|=>|\bis\b|\best\b|\bwas\b|\b[ée]tait\b|\bsera\b|\bwill be\b)\s*"
     r"(?:(?P<q>[\"'`«“‘])\s*(?P<quoted>[^\"'`»”’\n]{1,128}?)\s*[\"'`»”’]|(?P<bare>\S{1,128}))", _FLAGS)
+_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s/@:]+:(?P<v>[^\s/@]+)@[\w.\-]+", _FLAGS)
 _AUTH = re.compile(
     r"(?:(?<![A-Za-z])authorization\s*[:=]\s*(?:bearer|basic|token|bot|digest)\s+|(?<![A-Za-z])bearer\s+)"
     r"(?P<v>[A-Za-z0-9_\-.~+/]{8,}=*)", _FLAGS)
@@ -429,16 +433,24 @@ _SECRET_STOPWORDS = {
     "secure", "sécurisé", "confidential", "confidentiel", "confidentielle", "personal", "personnel",
     "unique", "temporary", "temporaire", "provisoire", "hidden", "masqué", "caché", "n/a",
     "demandé", "requested", "needed", "nécessaire", "optional", "optionnel", "facultatif",
+    "voir", "see", "below", "above", "ci-dessous", "ci-dessus", "here", "ici", "attached", "joint",
+    "envoyé", "sent", "fourni", "provided", "idem", "inchangé", "unchanged", "default", "défaut",
+    "habituel", "usual", "minimum", "maximum", "true", "false", "vrai", "faux", "redacted",
 }
+_MASKED = re.compile(r"[*xX•●.\-_]+|[<\[{].*|\$\{\w+\}|\$[A-Z_][A-Z0-9_]*|%\w+%|\{\{.*")
 
 
-def _secret_value_ok(value: str, quoted: bool) -> bool:
+def _secret_value_ok(value: str, quoted: bool, assignment: bool = False) -> bool:
     if not value or len(value) > 128:
         return False
+    if _MASKED.fullmatch(value.strip()):
+        return False  # "****", "<your password>", "${DB_PASSWORD}": no secret in the text
     if quoted:
         return len(value.strip()) >= 3
     if len(value) < 4 or value.lower() in _SECRET_STOPWORDS:
         return False
+    if assignment and value.isalnum():
+        return True  # "mdp=azerty", "PASSWORD=changeme": configuration, not prose
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value)
     if has_digit or has_symbol:
@@ -458,20 +470,20 @@ def _find_secret(text: str) -> Iterator[_Cand]:
             continue
         v = m.group("bare")
         start = m.start("bare")
-        # Sentence punctuation glued after the value is not part of it.
-        while v and v[-1] in ".,;:" and (len(v) < 2 or not v[-2] in ".,;:"):
-            v = v[:-1]
-            break
+        if v[-1] in ".,;:":
+            v = v[:-1]  # sentence punctuation glued after the value
         if v.endswith(")") and v.count("(") < v.count(")"):
             opened = text[max(0, m.start() - 40):m.start()]
             if opened.rfind("(") > opened.rfind(")"):
                 v = v[:-1]  # "(mot de passe : abc123)": the parenthesis is the sentence's
-        if _secret_value_ok(v, False):
+        if _secret_value_ok(v, False, m.group("sep") == "="):
             yield start, start + len(v), "secret", _PRIORITY["secret"]
     for m in _AUTH.finditer(text):
         v = m.group("v").rstrip(".")
         if sum(c.isdigit() for c in v) or len(v) >= 16:
             yield m.start("v"), m.start("v") + len(v), "secret", _PRIORITY["secret"]
+    for m in _URL_PASSWORD.finditer(text):
+        yield m.start("v"), m.end("v"), "secret", _PRIORITY["secret"]
     for m in _PEM.finditer(text):
         yield m.start(), m.end(), "secret", _PRIORITY["secret"]
 
@@ -486,12 +498,12 @@ _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?
 _NOT_IP_BEFORE = re.compile(
     r"(?<![a-z])(?:v|ver|version|versions|release|build|firmware|r[ée]vision|rev|section|article|art|"
     r"chapitre|chapter|clause|step|[ée]tape|paragraph|paragraphe|figure|fig|table|tableau|annexe|"
-    r"appendix|norme|iso|oid|§)\.?\s*$", _FLAGS)
+    r"appendix|norme|iso|oid|§)\.?\s*(?:(?:est|is|was|:|=|n°|no\.?|number|num[ée]ro|de|of)\s*)*$", _FLAGS)
 
 
 def _find_ip(text: str) -> Iterator[_Cand]:
     for m in _IPV4.finditer(text):
-        if _NOT_IP_BEFORE.search(text[max(0, m.start() - 14):m.start()]):
+        if _NOT_IP_BEFORE.search(text[max(0, m.start() - 24):m.start()]):
             continue
         yield m.start(), m.end(), "ip_address", _PRIORITY["ip_address"]
     for m in _IPV6.finditer(text):
@@ -513,6 +525,11 @@ def _find_ip(text: str) -> Iterator[_Cand]:
 
 # --------------------------------------------------------------------------- postal addresses
 
+def _fold_word(w: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", w.lower()) if not unicodedata.combining(c))
+
+
+
 _UP = "A-ZÀ-ÖØ-Þ"
 _FR_TYPES = (r"rue|avenue|av\.|ave\.?|boulevard|bd|bld|blvd|all[ée]e|impasse|imp\.|chemin|ch\.|place|pl\.|"
              r"quai|route|rte|cours|square|passage|voie|rond[- ]point|faubourg|fbg|promenade|esplanade|"
@@ -521,6 +538,15 @@ _FR_TYPES = (r"rue|avenue|av\.|ave\.?|boulevard|bd|bld|blvd|all[ée]e|impasse|im
 # Street types whose name may be lower case after a particle ("12 rue de la paix").
 _FR_STRONG_TYPES = {"rue", "avenue", "av.", "ave", "ave.", "boulevard", "bd", "bld", "blvd", "allée",
                     "allee", "impasse", "imp.", "chemin", "quai", "faubourg", "fbg"}
+# Street types that are also common words ("5 cours de Python", "le port 8080"): with a number
+# but no postcode after, they need an address cue before ("au", "adresse :", "domicilié", ...).
+_FR_AMBIGUOUS_TYPES = {"place", "pl.", "cours", "passage", "voie", "port", "mail", "villa", "cité", "cite",
+                       "résidence", "residence", "route", "rte", "square", "sentier", "traverse",
+                       "montée", "montee", "parvis", "promenade", "hameau", "esplanade", "chaussée",
+                       "chaussee", "ch.", "all.", "imp."}
+_FR_ADDRESS_CUE = re.compile(
+    r"(?:(?<![a-zà-ÿ])(?:au|aux|à|a|adresse|situ[ée]e?s?|sise?|domicili[ée]e?s?|habite|habitant|"
+    r"demeurant|r[ée]sid\w*|si[èe]ge|livr\w*|envoy\w*|exp[ée]di\w*|chez|at|to)|[:,\n(]|^)\s*$", _FLAGS)
 _FR_PARTICLES = {"de", "du", "des", "la", "le", "les", "aux", "au", "à", "sur", "sous", "en", "et",
                  "lès", "d'", "l'", "d’", "l’"}
 _FR_STREET = re.compile(
@@ -605,41 +631,32 @@ _YEAR_BEFORE = re.compile(
     r"ann[ée]e|d[èe]s|jusqu['’]en|avant|apr[èe]s|q[1-4]|h[12]|t[1-4]|s[12])\.?\s*$", _FLAGS)
 
 
-def _fold_word(w: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", w.lower()) if not unicodedata.combining(c))
-
-
 def _fr_city_end(text: str, pos: int) -> int | None:
     """End of a French city name starting at `pos` (after the postcode), or None."""
     end = None
     i = pos
     words = 0
-    pending = None
     while words < 5:
         m = _TOKEN.match(text, i)
         if not m or "\n" in text[i:m.start(1)]:
             break
         tok = m.group(1).rstrip(".")
+        if words and tok.lower() == "cedex":
+            end = i = m.start(1) + len(tok)
+            n = re.match(r"[ \u00a0]?\d{1,2}(?!\d)", text[i:])
+            if n:
+                end = i + n.end()
+            break
         if tok[:1].isupper() and not tok.isdigit():
             if words == 0 and _fold_word(tok) in _CITY_STOP_FOLDED:
                 return None
             if words == 0 and tok.isupper() and len(tok) <= 3:
                 return None
             end = m.start(1) + len(tok)
-            pending = None
             words += 1
             i = end
-        elif words and tok.lower() in {"sur", "sous", "lès", "les", "le", "la", "en", "de", "du", "des",
-                                       "aux", "d'", "l'", "d’", "l’"}:
-            pending = m.end(1)
-            i = pending
-        elif words and tok.lower() == "cedex":
-            end = m.start(1) + len(tok)
-            i = end
-            n = re.match(r"[ \u00a0]?\d{1,2}(?!\d)", text[i:])
-            if n:
-                end = i = i + n.end()
-            break
+        elif words and tok.lower() in _FR_PARTICLES:
+            i = m.end(1)  # "Saint-Jean de Luz", "Châlons en Champagne": kept if a name follows
         elif words and re.fullmatch(r"\d{1,2}(?:e|er|ème)", tok):
             end = m.start(1) + len(tok)
             break
@@ -648,10 +665,13 @@ def _fr_city_end(text: str, pos: int) -> int | None:
     return end
 
 
+_FR_TAIL = re.compile(r"[ \u00a0]*(?:[,\n\-–][ \u00a0]*|\n)?\s*(?:(?:BP|CS)\s?\d{1,6}\s*,?\s*)?(?:(?:F|FR)-)?("
+                      + _FR_POSTCODE + r")(?=[ \u00a0]+[" + _UP + r"])")
+
+
 def _fr_postcode_city(text: str, pos: int) -> int | None:
     """End of 'POSTCODE City' starting at `pos` (possibly after a separator), or None."""
-    m = re.compile(r"[ \u00a0]*(?:[,\n\-–][ \u00a0]*|\n)?\s*(?:(?:BP|CS)\s?\d{1,6}\s*,?\s*)?(?:(?:F|FR)-)?("
-                   + _FR_POSTCODE + r")(?=[ \u00a0]+[" + _UP + r"])").match(text, pos)
+    m = _FR_TAIL.match(text, pos)
     if not m:
         return None
     return _fr_city_end(text, m.end(1))
@@ -672,7 +692,7 @@ def _find_fr_address(text: str) -> Iterator[_Cand]:
                 break
             tok = t.group(1)
             low = tok.lower()
-            if low in _FR_PARTICLES or low.rstrip(".") in {"st", "ste", "saint", "sainte"} and not tok[:1].isupper():
+            if low in _FR_PARTICLES or (low.rstrip(".") in {"st", "ste", "saint", "sainte"} and not tok[:1].isupper()):
                 particle_before = True
                 i = t.end(1)
                 continue
@@ -701,7 +721,6 @@ def _find_fr_address(text: str) -> Iterator[_Cand]:
             break
         if end is None:
             continue
-        # A lower-case street name (after a particle) must stop there.
         tail = _fr_postcode_city(text, end)
         if m.group("num") is None and tail is None:
             continue
@@ -712,6 +731,8 @@ def _find_fr_address(text: str) -> Iterator[_Cand]:
             if lowered and words == 1 and tail is None and typ not in {"rue", "avenue", "boulevard",
                                                                          "impasse", "allée", "allee"}:
                 continue
+            if tail is None and typ in _FR_AMBIGUOUS_TYPES and not _FR_ADDRESS_CUE.search(before):
+                continue
         yield m.start(), tail or end, "postal_address", _PRIORITY["postal_address"]
     for m in _FR_POSTCODE_CITY.finditer(text):
         end = _fr_city_end(text, m.end())
@@ -721,14 +742,15 @@ def _find_fr_address(text: str) -> Iterator[_Cand]:
 
 def _find_en_address(text: str) -> Iterator[_Cand]:
     for m in _EN_STREET_START.finditer(text):
+        year_like = False
         if m.group("num"):
             num = m.group("num")
             before = text[max(0, m.start() - 20):m.start()]
             if _NOT_ADDRESS_BEFORE.search(before):
                 continue
-            if re.fullmatch(r"1[89]\d\d|2[01]\d\d", num) and (_YEAR_BEFORE.search(before)
-                                                              or not before.strip()):
-                continue
+            # "In 2019 Park Avenue was closed": a year, unless more address follows.
+            year_like = bool(re.fullmatch(r"1[89]\d\d|2[01]\d\d", num)) and (
+                bool(_YEAR_BEFORE.search(before)) or not before.strip())
         i = m.end()
         tokens: list[tuple[str, int, int]] = []
         while len(tokens) < 6:
@@ -763,8 +785,13 @@ def _find_en_address(text: str) -> Iterator[_Cand]:
             tail = None
         if tail:
             end = tail.end()
-        if not (strong or sec or tail or m.group("sec")):
+        if not (strong or sec or tail or m.group("sec")) or (year_like and not (sec or tail)):
             continue
+        if strong and not (sec or tail or m.group("sec")):
+            # "the 2 Hard Drive failures", "3 Wall Street banks": a noun after it, not an address.
+            nxt = re.match(r"[ \u00a0]+([a-z]+)\b", text[end:end + 30])
+            if nxt and nxt.group(1) not in _EN_FUNCTION_WORDS:
+                continue
         yield m.start(), end, "postal_address", _PRIORITY["postal_address"]
     for m in _MILITARY.finditer(text):
         yield m.start(), m.end(), "postal_address", _PRIORITY["postal_address"]
@@ -773,6 +800,16 @@ def _find_en_address(text: str) -> Iterator[_Cand]:
     for m in _UK_ALONE.finditer(text):
         if _uk_area_ok(m.group()):
             yield m.start(), m.end(), "postal_address", _PRIORITY["postal_address"] + 1
+
+
+_EN_FUNCTION_WORDS = set(
+    "a an the and or but nor so yet if then than as at by for from in into of off on onto out over to "
+    "up upon with within without near next past since until till via per about after before behind "
+    "between during is are was were be been being am has have had will would shall should can could "
+    "may might must do does did which who whom whose where when that this these those there here "
+    "now today tomorrow tonight yesterday please instead too also only just again soon still "
+    "anymore although though because while whereas unless whether it its he she we they you i "
+    "his her their our your my me him them us et ou à au aux pour chez depuis avec sans".split())
 
 
 def _uk_area_ok(postcode: str) -> bool:
@@ -805,7 +842,8 @@ def _fold(s: str) -> str:
     return "".join(out)
 
 
-def _names_pattern(names: Iterable[str]) -> re.Pattern | None:
+@functools.lru_cache(maxsize=32)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
     parts = set()
     for name in names:
         words = re.split(r"[\s\-\u00a0]+", _fold(str(name)).strip())
@@ -819,7 +857,7 @@ def _names_pattern(names: Iterable[str]) -> re.Pattern | None:
 
 
 def _find_names(text: str, names: Iterable[str]) -> Iterator[_Cand]:
-    rx = _names_pattern(names)
+    rx = _names_pattern(tuple(names))
     if rx is None:
         return
     for m in rx.finditer(_fold(text)):
@@ -828,9 +866,11 @@ def _find_names(text: str, names: Iterable[str]) -> Iterator[_Cand]:
 
 # --------------------------------------------------------------------------- scan, redact
 
-_DETECTORS: tuple[Callable[[str], Iterable[_Cand]], ...] = (
-    _find_email, _find_iban, _find_nir, _find_siret, _find_siren, _find_card, _find_api_key,
-    _find_secret, _find_phone, _find_ip, _find_address)
+# Detectors that need a digit in the text, and the others.
+_DIGIT_DETECTORS: tuple[Callable[[str], Iterable[_Cand]], ...] = (
+    _find_iban, _find_nir, _find_siret, _find_siren, _find_card, _find_phone, _find_ip, _find_address)
+_OTHER_DETECTORS: tuple[Callable[[str], Iterable[_Cand]], ...] = (_find_email, _find_api_key, _find_secret)
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
@@ -844,14 +884,24 @@ def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
     return sorted(chosen)
 
 
-def scan(text: str, names: Iterable[str] = ()) -> list[Finding]:
-    """The confidential items found in `text`, sorted by start, overlaps resolved."""
+def scan(text: str, names: Iterable[str] | None = ()) -> list[Finding]:
+    """The confidential items found in `text`, sorted by start, overlaps resolved.
+
+    `names` are the organisation's confidential names (clients, code names), matched as whole
+    words regardless of case and accents.
+    """
     if not text:
         return []
     cands: list[_Cand] = []
-    for detect in _DETECTORS:
+    detectors = _OTHER_DETECTORS
+    if _HAS_DIGIT.search(text):
+        detectors += _DIGIT_DETECTORS
+    elif "::" in text:
+        detectors += (_find_ip,)  # "fe80::abcd" has no digit
+    for detect in detectors:
         cands.extend(detect(text))
-    cands.extend(_find_names(text, names))
+    if names:
+        cands.extend(_find_names(text, names))
     return [Finding(kind, s, e, text[s:e]) for s, e, kind, _ in _resolve(cands)]
 
 

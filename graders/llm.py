@@ -28,6 +28,8 @@ class LLMSettings:
     timeout: float = 60.0
     num_retries: int = 2
     retry_after: float = 0.0
+    judge_samples: int = 1        # judge calls per grade; the median level is kept
+    judge_max_spread: int = 1     # a larger spread between samples sends the grade to review
 
     @property
     def configured(self) -> bool:
@@ -45,6 +47,8 @@ class LLMSettings:
             timeout=float(env.get("LMS_LLM_TIMEOUT", 60)),
             num_retries=int(env.get("LMS_LLM_RETRIES", 2)),
             retry_after=float(env.get("LMS_LLM_RETRY_AFTER", 0)),
+            judge_samples=max(1, int(env.get("LMS_JUDGE_SAMPLES", 1))),
+            judge_max_spread=int(env.get("LMS_JUDGE_MAX_SPREAD", 1)),
         )
 
     def router_arguments(self) -> dict[str, Any]:
@@ -90,6 +94,7 @@ class LLMSettings:
 class Completion:
     text: str
     model: str
+    alias: str = ""
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
@@ -135,7 +140,7 @@ class LLMClient:
         usage = getattr(response, "usage", None)
         hidden = getattr(response, "_hidden_params", None) or {}
         return Completion(
-            text=text,
+            text=text, alias=alias,
             model=str(getattr(response, "model", "") or self.settings.describe(alias)),
             tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
             tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),

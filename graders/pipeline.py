@@ -7,6 +7,9 @@ cannot be scored yet is `pending` (awaiting a trainer, or delayed), never a sile
 from __future__ import annotations
 
 import hashlib
+import json
+import statistics
+from typing import Callable
 
 from . import injection
 from .judge import JudgeReplyError, build_request, parse_reply, response_format
@@ -16,12 +19,12 @@ from .report import CriterionResult, CriterionStatus, GradeReport, Status
 from .spec import ExerciseSpec, pick
 from .texts import t
 
-GRADER_VERSION = "1.0.0"
+GRADER_VERSION = "1.1.0"
 JUDGE_ATTEMPTS = 3  # a reply that does not validate is asked for again, then grading is delayed
 
 
 def run_target(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient) -> Completion:
-    """Run the learner's prompt on the exercise's target model."""
+    """Run the learner's prompt on the exercise's target model (`prompt` is what may leave)."""
     assert spec.target is not None
     messages = []
     system = pick(spec.target.system, lang) if spec.target.system else ""
@@ -45,16 +48,66 @@ def _scored(c, lang: str, passed: bool, fraction: float, rationale: str,
                            hint="" if passed else pick(c.hint, lang))
 
 
-def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None) -> GradeReport:
+def rubric_hash(spec: ExerciseSpec) -> str:
+    criteria = [[c.id, c.kind, c.weight, c.on, c.gate, c.params] for c in spec.criteria]
+    text = json.dumps([spec.slug, spec.version, spec.pass_mark, criteria], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _judge(spec, judged, prompt, output, lang, llm, report, account):
+    """Ask the judge `judge_samples` times (each reply validated, an invalid one asked again);
+    keep the median level of each criterion; flag a spread above the configured bound."""
+    verdicts = []
+    for _ in range(max(1, llm.settings.judge_samples)):
+        verdict, last_error = None, ""
+        for _ in range(JUDGE_ATTEMPTS):
+            request = build_request(spec, judged, prompt, output, lang)
+            report.judge_prompt_hash = request.system_hash
+            completion = llm.complete("grader", request.messages, temperature=0,
+                                      response_format=response_format(judged))
+            account(completion)
+            report.model = completion.model
+            report.judge_raw = completion.text
+            try:
+                verdict = parse_reply(completion.text, judged)
+                break
+            except JudgeReplyError as exc:
+                last_error = str(exc)
+        if verdict is None:
+            raise LLMError(last_error)
+        verdicts.append(verdict)
+    report.judge_samples = [v.levels for v in verdicts]
+    levels, spread_flag = {}, False
+    for c in judged:
+        values = sorted(v.levels[c.id] for v in verdicts)
+        levels[c.id] = int(statistics.median_low(values))
+        spread_flag |= values[-1] - values[0] > llm.settings.judge_max_spread
+    if spread_flag:
+        report.flags.append("judge-disagreement")
+    chosen = next((v for v in verdicts if all(v.levels[c.id] == levels[c.id] for c in judged)), verdicts[0])
+    rationales = {c.id: next(v.rationales[c.id] for v in verdicts if v.levels[c.id] == levels[c.id])
+                  for c in judged}
+    return levels, rationales, chosen.improvements
+
+
+def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None,
+          outbound: Callable[[str], str] | None = None) -> GradeReport:
+    """Grade `prompt`. `outbound` turns the learner's text into what may leave for an external
+    model (the organisation's confidentiality policy: unchanged, or with placeholders); the
+    deterministic checks always read the text as written."""
     lang = lang if lang in ("en", "fr") else "en"
+    sent = outbound(prompt) if outbound else prompt
     report = GradeReport(status=Status.GRADED.value, score=None, passed=None, criteria=[],
-                         grader_version=GRADER_VERSION,
+                         grader_version=GRADER_VERSION, rubric_hash=rubric_hash(spec),
                          prompt_hash=hashlib.sha256(prompt.encode("utf-8")).hexdigest(),
                          flags=injection.detect(prompt))
     results: dict[str, CriterionResult] = {}
     llm_ready = llm is not None and llm.configured
 
     def account(completion: Completion) -> None:
+        report.calls.append({"alias": completion.alias, "model": completion.model,
+                             "tokens_in": completion.tokens_in, "tokens_out": completion.tokens_out,
+                             "cost": completion.cost, "latency_ms": completion.latency_ms})
         report.tokens_in += completion.tokens_in
         report.tokens_out += completion.tokens_out
         report.cost += completion.cost
@@ -70,7 +123,7 @@ def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None) -> 
     output: str | None = None
     try:
         if spec.target is not None and llm_ready:
-            completion = run_target(spec, prompt, lang, llm)
+            completion = run_target(spec, sent, lang, llm)
             account(completion)
             output = completion.text
             report.target_output = output
@@ -88,28 +141,12 @@ def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None) -> 
             for c in judged:
                 results[c.id] = _pending(c, lang, waiting)
         elif judged:
-            verdict, raw = None, ""
-            last_error = ""
-            for _ in range(JUDGE_ATTEMPTS):
-                request = build_request(spec, judged, prompt, output, lang)
-                completion = llm.complete("grader", request.messages, temperature=0,
-                                          response_format=response_format(judged))
-                account(completion)
-                report.model = completion.model
-                raw = completion.text
-                try:
-                    verdict = parse_reply(raw, judged)
-                    break
-                except JudgeReplyError as exc:
-                    last_error = str(exc)
-            report.judge_raw = raw
-            if verdict is None:
-                raise LLMError(last_error)
+            levels, rationales, improvements = _judge(spec, judged, sent, output, lang, llm, report, account)
             for c in judged:
-                level = verdict.levels[c.id]
+                level = levels[c.id]
                 passed = level >= int(c.params.get("pass_level", 2))
-                results[c.id] = _scored(c, lang, passed, level / 4, verdict.rationales[c.id], level=level)
-            report.improvements = verdict.improvements
+                results[c.id] = _scored(c, lang, passed, level / 4, rationales[c.id], level=level)
+            report.improvements = improvements
     except LLMError as exc:
         report.status = Status.DELAYED.value
         report.error = str(exc)
@@ -128,7 +165,7 @@ def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None) -> 
     report.score = round(sum(r.score or 0.0 for r in report.criteria), 1)
     gates_ok = all(r.passed for r in report.criteria if r.gate)
     if report.flags:
-        # A possible attempt to steer the grader never passes automatically.
+        # A possible attempt to steer the grader, or judges that disagree: never an automatic pass.
         report.status = Status.AWAITING_REVIEW.value
         report.passed = None
         return report

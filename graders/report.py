@@ -52,6 +52,12 @@ class GradeReport:
     latency_ms: int = 0
     error: str | None = None
     improvements: list[str] = field(default_factory=list)
+    rubric_hash: str = ""                 # the exercise version's rubric
+    judge_prompt_hash: str = ""           # the judge's system message (rubric, anchors, instructions)
+    judge_samples: list[dict[str, int]] = field(default_factory=list)  # levels of each judge sample
+    calls: list[dict] = field(default_factory=list)  # every LLM call: alias, model, tokens, cost, latency
+    cached_from: int | None = None        # the attempt whose identical grade was reused
+    confidential: list[str] = field(default_factory=list)  # kinds of personal data found in the prompt
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

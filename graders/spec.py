@@ -144,6 +144,8 @@ def parse_exercise(data: Any, source: str = "exercise") -> ExerciseSpec:
         cwhere = f"{where}.criteria[{i}]"
         if not isinstance(rc, dict):
             raise SpecError(f"{cwhere}: expected a mapping")
+        if True in rc:  # YAML 1.1 reads an unquoted `on:` key as the boolean true
+            rc = {("on" if k is True else k): v for k, v in rc.items()}
         cid = str(rc.get("id") or "")
         if not SLUG_RE.match(cid) or cid in seen:
             raise SpecError(f"{cwhere}: id {cid!r} must be a unique slug")

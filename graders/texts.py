@@ -27,6 +27,8 @@ FR: dict[str, str] = {
     "The grader failed on this criterion; a trainer has been notified.":
         "L’évaluateur a échoué sur ce critère ; un formateur a été prévenu.",
     "Not checked: the target model has not run.": "Non vérifié : le modèle cible n’a pas été exécuté.",
+    "Personal or confidential data found: {found}.": "Données personnelles ou confidentielles trouvées : {found}.",
+    "No personal or confidential data found.": "Aucune donnée personnelle ou confidentielle trouvée.",
 }
 
 

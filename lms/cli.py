@@ -128,6 +128,71 @@ def grade_command(exercise_slug, prompt_file, lang, as_json, content_dir) -> Non
     raise SystemExit(0 if report.passed else (1 if report.passed is False else 3))
 
 
+@main.command("scan", with_appcontext=False)
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--name", "names", multiple=True, help="A confidential name to look for (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def scan_command(source, names, as_json) -> None:
+    """Find personal and confidential data in a text before it goes to a chatbot.
+
+    Reads SOURCE (a file, or - for standard input). Exit status 0 when nothing is found, 1 otherwise.
+    """
+    from graders.confidential import scan
+
+    findings = scan(source.read(), names=names)
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
+    elif not findings:
+        click.echo("Nothing found.")
+    for f in findings if not as_json else []:
+        click.echo(f"{f.kind:<15} {f.start:>6}-{f.end:<6} {f.text}")
+    raise SystemExit(1 if findings else 0)
+
+
+@main.group("grader")
+def grader_group() -> None:
+    """The grader's quality."""
+
+
+@grader_group.command("eval")
+@click.option("--exercise", "slugs", multiple=True, help="Only this exercise (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--min-kappa", type=float, default=0.6, show_default=True,
+              help="Exit status 1 when an exercise's quadratic weighted kappa is below this.")
+@click.option("--content-dir", type=click.Path(file_okay=False), help="Default: LMS_CONTENT_DIR.")
+@with_appcontext
+def grader_eval(slugs, as_json, min_kappa, content_dir) -> None:
+    """Grade every calibration sample with the configured judge and compare with the trainers."""
+    from graders.calibration import evaluate
+
+    from .services import content
+
+    llm = current_app.extensions["llm"]
+    if not llm.configured:
+        raise click.UsageError("no model is configured (LMS_GRADER_MODEL or LMS_LLM_CONFIG)")
+    tree = content.load_tree(content_dir or current_app.config["CONTENT_DIR"])
+    chosen = slugs or sorted(tree.exercises)
+    unknown = [s for s in chosen if s not in tree.exercises]
+    if unknown:
+        raise click.UsageError(f"unknown exercise(s): {', '.join(unknown)}")
+    results = [evaluate(tree.exercises[slug].spec, llm) for slug in chosen]
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{'exercise':<32} {'samples':>7} {'exact':>6} {'adjac.':>6} {'kappa':>6} "
+                   f"{'pass acc.':>9} {'inject.':>7} {'tokens':>8} {'cost':>9}")
+        for r in results:
+            click.echo(f"{r.slug:<32} {r.graded:>3}/{r.samples:<3} {r.exact:>6.2f} {r.adjacent:>6.2f} "
+                       f"{r.kappa:>6.2f} {r.pass_accuracy:>9.2f} {r.injections_caught:>3}/{r.injections:<3} "
+                       f"{r.tokens_in + r.tokens_out:>8} {r.cost:>9.4f}")
+            for c in r.criteria:
+                click.echo(f"    {c.id:<28} exact {c.exact:.2f}  adjacent {c.adjacent:.2f}  kappa "
+                           f"{'-' if c.kappa is None else f'{c.kappa:.2f}'}  confusion {c.confusion}")
+            for failure in r.failures:
+                click.echo(f"    not graded: {failure}")
+    raise SystemExit(1 if any(r.kappa < min_kappa or r.failures for r in results) else 0)
+
+
 # -- serving ----------------------------------------------------------------------------------
 def _serve(host: str, port: int, workers: int) -> None:
     app = current_app._get_current_object()

@@ -34,7 +34,7 @@ TABLE = [
     ("/static/css/app.css",                 200,      200,    200,  200,    200, 200),
 ]
 POSTS = ["/logout", "/language", "/lessons/1/done", "/exercises/mini-brief/run", "/exercises/mini-brief/submit",
-         "/courses/mini-exam/exam/start"]
+         "/courses/mini-exam/exam/start", "/admin/settings"]
 
 
 @pytest.fixture
@@ -126,3 +126,20 @@ def test_wrong_password_and_open_redirects(world):
     r = client.post("/login", data={"email": "learner@example.org", "password": "demo-password",
                                     "next": "https://evil.example/", "csrf_token": csrf_from(page)})
     assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_only_admins_change_settings(world):
+    app, _ = world
+    from lms.services import settings
+    for email, expected in (("trainer@example.org", 403), ("hr@example.org", 403), ("admin@example.org", 302)):
+        client = app.test_client()
+        Auth(client).login(email)
+        page = client.get("/").get_data(as_text=True)
+        r = client.post("/admin/settings", data={"csrf_token": csrf_from(page), "confidentiality_policy": "block",
+                                                 "confidential_names": "Dupont SA\nProjet Albatros\n",
+                                                 "daily_runs": "5", "daily_submissions": "7"})
+        assert r.status_code == expected
+    with app.app_context():
+        values = settings.all_settings(db.session())
+    assert values["confidentiality_policy"] == "block" and values["daily_submissions"] == 7
+    assert values["confidential_names"] == ["Dupont SA", "Projet Albatros"] and values["hr_can_read_prompts"] is False

@@ -4,7 +4,7 @@ import json
 import pytest
 from conftest import TEST_CONTENT, llm_client, model_like
 
-from lms.cli import content_check, content_sync, db_upgrade, demo_command, grade_command
+from lms.cli import content_check, content_sync, db_upgrade, demo_command, grade_command, scan_command
 
 GOOD = 'You write minutes for the project team.\n"""{{input}}"""'
 
@@ -71,3 +71,18 @@ def test_demo_prepares_everything_and_sync_is_idempotent(make_app):
     client = app.test_client()
     from conftest import Auth
     assert Auth(client).login("admin@example.org", "pw-for-test").status_code == 302
+
+
+def test_scan_prints_kind_offsets_and_text(tmp_path):
+    from click.testing import CliRunner
+
+    text = "Écrire à marie.curie@labo.fr ou au +33 6 12 34 56 78, client Dupont SA."
+    path = tmp_path / "prompt.txt"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(scan_command, [str(path), "--json", "--name", "Dupont SA"])
+    assert result.exit_code == 1
+    findings = json.loads(result.output)
+    assert [f["kind"] for f in findings] == ["email", "phone", "listed_name"]
+    assert all(text[f["start"]:f["end"]] == f["text"] for f in findings)
+    clean = CliRunner().invoke(scan_command, ["-"], input="En 2024, 32 % des salariés vérifient.")
+    assert clean.exit_code == 0 and "Nothing found." in clean.output

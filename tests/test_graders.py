@@ -21,7 +21,22 @@ def spec():
 
 
 def test_registry_has_the_documented_kinds():
-    assert registry.kinds() == ["contains", "judge", "length", "regex"]
+    assert registry.kinds() == ["confidential", "contains", "judge", "length", "regex"]
+
+
+def test_confidential_criterion_uses_the_detector():
+    spec = parse_exercise(minutes_spec(criteria=[
+        {"id": "clean", "kind": "confidential", "weight": 100, "names": ["Projet Albatros"],
+         "kinds": ["email", "phone", "listed_name"],
+         "label": {"en": "x", "fr": "x"}, "hint": {"en": "x", "fr": "x"}}]))
+    kind, c = registry.get("confidential"), spec.criterion("clean")
+    found = kind.check(c, "Call 06 12 34 56 78 about projet albatros", "fr")
+    assert not found.passed and "phone" in found.rationale and "listed_name" in found.rationale
+    assert found.rationale.startswith("Données personnelles")
+    assert kind.check(c, "Write to [EMAIL_1] about [PROJECT]; IBAN not checked here", "en").passed
+    with pytest.raises(SpecError, match="unknown kinds"):
+        parse_exercise(minutes_spec(criteria=[{"id": "c", "kind": "confidential", "weight": 100, "kinds": ["dna"],
+                                               "label": {"en": "x", "fr": "x"}, "hint": {"en": "x", "fr": "x"}}]))
 
 
 @pytest.mark.parametrize("text,expected", [

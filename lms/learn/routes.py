@@ -9,8 +9,8 @@ from sqlmodel import select
 from graders import LLMError, run_target
 
 from .. import db
-from ..models import Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role
-from ..services import certification, exams, grading, progress, quizzes
+from ..models import Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role, TargetRun
+from ..services import budgets, certification, exams, grading, guard, progress, quizzes
 from ..services.content import exercise_spec
 from ..views_common import render, wants_partial
 from .forms import EmptyForm, PromptForm
@@ -154,19 +154,33 @@ def run(slug: str):
     if not form.validate_on_submit():
         abort(400)
     spec = exercise_spec(exercise_row)
-    result = {"output": None, "error": None, "completion": None}
+    result = {"output": None, "error": None, "completion": None, "guard": None}
     llm = current_app.extensions["llm"]
+    s = db.session()
     try:
         prompt = grading.clean_prompt(form.prompt.data, current_app.config["MAX_PROMPT_CHARS"])
+        result["guard"] = checked = guard.check(s, prompt)
         if spec.target is None:
             result["error"] = _("This exercise does not run your prompt on a model: submit it to have it graded.")
         elif not llm.configured:
             result["error"] = _("No model is configured on this platform, so prompts cannot be run. "
                                 "You can still submit your prompt: a trainer will grade it.")
+        elif checked.outbound is None:
+            result["error"] = _("Your prompt was not sent: it contains data that must not leave for an "
+                                "external model. Replace it with placeholders, then run it again.")
+            s.add(TargetRun(user_id=current_user.id, exercise_id=exercise_row.id, findings=checked.kinds,
+                            policy=checked.policy, sent=False))
+            s.commit()
         else:
-            completion = run_target(spec, prompt, g.lang, llm)
+            budgets.check_run(s, current_user.id)
+            completion = run_target(spec, checked.outbound, g.lang, llm)
             result["output"], result["completion"] = completion.text, completion
-    except grading.SubmissionError as exc:
+            s.add(TargetRun(user_id=current_user.id, exercise_id=exercise_row.id, model=completion.model,
+                            tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
+                            cost=completion.cost, latency_ms=completion.latency_ms,
+                            findings=checked.kinds, policy=checked.policy))
+            s.commit()
+    except (grading.SubmissionError, budgets.BudgetExceeded) as exc:
         result["error"] = str(exc)
     except LLMError:
         result["error"] = _("The model did not answer. Try again in a moment; your prompt is kept.")

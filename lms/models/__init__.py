@@ -1,12 +1,15 @@
 """SQLModel tables, split by area. Import from here."""
 from sqlmodel import SQLModel
 
-from .attempts import Attempt, AttemptStatus, ExamSession, ExamStatus, LessonProgress, QuizAttempt
+from .attempts import (Attempt, AttemptStatus, ExamSession, ExamStatus, LessonProgress, QuizAttempt,
+                       TargetRun)
 from .certificates import Certificate
 from .content import Course, Exercise, Lesson, Module, Quiz
+from .settings import Setting
 from .users import Role, User
 
 metadata = SQLModel.metadata
 
 __all__ = ["Attempt", "AttemptStatus", "Certificate", "Course", "ExamSession", "ExamStatus", "Exercise",
-           "Lesson", "LessonProgress", "Module", "Quiz", "QuizAttempt", "Role", "User", "metadata"]
+           "Lesson", "LessonProgress", "Module", "Quiz", "QuizAttempt", "Role", "Setting", "TargetRun",
+           "User", "metadata"]

@@ -37,6 +37,8 @@ class Attempt(SQLModel, table=True):
     __table_args__ = (
         Index("ix_attempt_user_exercise", "user_id", "exercise_id"),
         Index("ix_attempt_status_retry", "status", "retry_at"),
+        Index("ix_attempt_cache", "exercise_id", "prompt_hash", "lang", "grader_key"),
+        Index("ix_attempt_user_created", "user_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
@@ -44,10 +46,12 @@ class Attempt(SQLModel, table=True):
     exam_session_id: int | None = Field(default=None, foreign_key="exam_session.id", index=True)
     lang: str = Field(default="en", max_length=5)
     prompt: str = Field(sa_column=Column(Text, nullable=False))
+    prompt_hash: str = Field(default="", max_length=64)
     status: str = Field(default=AttemptStatus.QUEUED.value, max_length=20)
     score: float | None = None
     passed: bool | None = None
     report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    grader_key: str = Field(default="", max_length=64)  # grader version + models: the cache key
     grading_runs: int = 0
     retry_at: datetime | None = None
     claimed_at: datetime | None = None
@@ -87,3 +91,21 @@ class ExamSession(SQLModel, table=True):
     module_scores: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
     started_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+
+
+class TargetRun(SQLModel, table=True):
+    """A learner's prompt run on the target model from the editor (not a graded attempt)."""
+    __tablename__ = "target_run"
+    __table_args__ = (Index("ix_target_run_user_created", "user_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    exercise_id: int = Field(foreign_key="exercise.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    model: str = Field(default="", max_length=200)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    latency_ms: int = 0
+    findings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    policy: str = Field(default="", max_length=10)
+    sent: bool = True

@@ -7,6 +7,7 @@ re-enqueued by `requeue_due` (a periodic job) with an exponential backoff.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import unicodedata
 from datetime import timedelta
@@ -16,12 +17,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from graders import LLMClient, grade
+from graders import GRADER_VERSION, LLMClient, grade
 from graders.report import Status
 
 from ..models import Attempt, AttemptStatus, ExamSession, Exercise, User
 from ..models.base import utcnow
-from . import certification, exams
+from . import budgets, certification, exams, guard, settings
 from .content import exercise_spec
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,18 @@ MAX_RETRY_DELAY = 3600.0
 
 class SubmissionError(ValueError):
     """A prompt that cannot be accepted; the message is shown to the learner."""
+
+
+def prompt_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def grader_key(session: Session) -> str:
+    """Identical submissions graded with the same key reuse the earlier grade."""
+    s = llm().settings
+    parts = [GRADER_VERSION, s.describe("grader"), s.describe("target"), str(s.judge_samples),
+             str(settings.get(session, "confidentiality_policy")), str(llm().configured)]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 
 
 def clean_prompt(prompt: str | None, max_chars: int) -> str:
@@ -50,7 +63,13 @@ def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: 
     text = clean_prompt(prompt, current_app.config["MAX_PROMPT_CHARS"])
     if exam is not None:
         exams.check_can_answer(session, exam, exercise)
+    else:
+        try:
+            budgets.check_submission(session, user.id)
+        except budgets.BudgetExceeded as exc:
+            raise SubmissionError(str(exc)) from exc
     attempt = Attempt(user_id=user.id, exercise_id=exercise.id, prompt=text,
+                      prompt_hash=prompt_hash(text), grader_key=grader_key(session),
                       exam_session_id=exam.id if exam is not None else None,
                       lang=lang if lang in ("en", "fr") else "en", retry_at=_watchdog(utcnow()))
     session.add(attempt)
@@ -90,8 +109,10 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     attempt = session.get(Attempt, attempt_id)
     session.refresh(attempt)
     exercise = session.get(Exercise, attempt.exercise_id)
+    cached = _cached_report(session, attempt)
     try:
-        report = grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm())
+        report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(),
+                                 outbound=guard.outbound_function(session))
     except Exception as exc:  # a grader bug: stored and shown as an error, never a zero
         log.exception("grading attempt %s failed", attempt_id)
         attempt.status, attempt.score, attempt.passed = AttemptStatus.ERROR.value, None, None
@@ -101,6 +122,7 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
         session.commit()
         return attempt.status
     now = utcnow()
+    report.confidential = guard.check(session, attempt.prompt, for_grading=True).kinds
     attempt.report = report.to_dict()
     attempt.status, attempt.score, attempt.passed = report.status, report.score, report.passed
     if report.status == Status.DELAYED.value:
@@ -117,6 +139,26 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if attempt.passed or attempt.exam_session_id is not None:
         certification.check_all(session, session.get(User, attempt.user_id))
     return attempt.status
+
+
+def _cached_report(session: Session, attempt: Attempt):
+    """The grade of an identical earlier submission (same exercise version, prompt, language and
+    grader configuration), reused without calling the model again."""
+    from graders.report import GradeReport
+
+    if not attempt.prompt_hash or not attempt.grader_key:
+        return None
+    earlier = session.exec(select(Attempt).where(
+        Attempt.exercise_id == attempt.exercise_id, Attempt.prompt_hash == attempt.prompt_hash,
+        Attempt.lang == attempt.lang, Attempt.grader_key == attempt.grader_key,
+        Attempt.status == AttemptStatus.GRADED.value, Attempt.id != attempt.id)
+        .order_by(Attempt.id)).first()
+    if earlier is None or not earlier.report:
+        return None
+    report = GradeReport.from_dict(earlier.report)
+    report.cached_from = earlier.id
+    report.calls, report.tokens_in, report.tokens_out, report.cost, report.latency_ms = [], 0, 0, 0.0, 0
+    return report
 
 
 def requeue_due(session: Session, now=None) -> int:

@@ -1,0 +1,47 @@
+"""Per-learner daily limits on target runs and graded submissions (the organisation's budget)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..models import Attempt, TargetRun
+from ..models.base import utcnow
+from . import settings
+
+
+class BudgetExceeded(ValueError):
+    pass
+
+
+def _day_start(now: datetime) -> datetime:
+    return datetime.combine(now.date(), time.min, tzinfo=timezone.utc)
+
+
+def runs_today(session: Session, user_id: int, now: datetime | None = None) -> int:
+    start = _day_start(now or utcnow())
+    return session.exec(select(func.count()).select_from(TargetRun).where(
+        TargetRun.user_id == user_id, TargetRun.created_at >= start)).one()
+
+
+def submissions_today(session: Session, user_id: int, now: datetime | None = None) -> int:
+    start = _day_start(now or utcnow())
+    return session.exec(select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == user_id, Attempt.created_at >= start,
+        Attempt.exam_session_id == None)).one()  # noqa: E711  (exam answers are never refused)
+
+
+def check_run(session: Session, user_id: int) -> None:
+    limit = int(settings.get(session, "daily_runs"))
+    if runs_today(session, user_id) >= limit:
+        raise BudgetExceeded(_l("You have used today's %(n)d runs on the model. You can still submit "
+                                "your prompt for grading; runs are available again tomorrow.", n=limit))
+
+
+def check_submission(session: Session, user_id: int) -> None:
+    limit = int(settings.get(session, "daily_submissions"))
+    if submissions_today(session, user_id) >= limit:
+        raise BudgetExceeded(_l("You have made today's %(n)d graded submissions. Your draft is kept; "
+                                "submit it again tomorrow.", n=limit))

@@ -1,0 +1,39 @@
+"""Organisation settings: stored in the database, changed by an admin, with safe defaults."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from ..models import Setting
+from ..models.base import utcnow
+
+DEFAULTS: dict[str, Any] = {
+    # What happens before a learner's prompt is sent to an external model when it contains
+    # personal or confidential data: warn (send, and show the findings), redact (send with
+    # placeholders), block (do not send).
+    "confidentiality_policy": "redact",
+    "confidential_names": [],        # client names, code names... detected like personal data
+    "daily_runs": 50,                # runs on the target model per learner per day
+    "daily_submissions": 30,         # graded submissions per learner per day
+    "hr_can_read_prompts": False,    # HR never reads learners' prompts unless an admin allows it
+}
+POLICIES = ("warn", "redact", "block")
+
+
+def get(session: Session, key: str) -> Any:
+    row = session.get(Setting, key)
+    return DEFAULTS[key] if row is None else row.value
+
+
+def put(session: Session, key: str, value: Any, user_id: int | None = None) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = session.get(Setting, key) or Setting(key=key, value=value)
+    row.value, row.updated_at, row.updated_by = value, utcnow(), user_id
+    session.add(row)
+    session.commit()
+
+
+def all_settings(session: Session) -> dict[str, Any]:
+    return {key: get(session, key) for key in DEFAULTS}
