@@ -11,6 +11,7 @@ ones), then overlapping candidates are resolved by keeping the longest, most spe
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import math
@@ -420,7 +421,8 @@ _SECRET = re.compile(
     r"(?:\s*\((?:[^)\n]{1,20})\))?[\"'`]?"
     r"\s*(?P<sep>:|=|->|=>|\bis\b|\best\b|\bwas\b|\b[ée]tait\b|\bsera\b|\bwill be\b)\s*"
     r"(?:(?P<q>[\"'`«“‘])\s*(?P<quoted>[^\"'`»”’\n]{1,128}?)\s*[\"'`»”’]|(?P<bare>\S{1,128}))", _FLAGS)
-_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s/@:]+:(?P<v>[^\s/@]+)@[\w.\-]+", _FLAGS)
+_URL_PASSWORD = re.compile(
+    r"(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,30}://[^\s/@:]+:(?P<v>[^\s/@]+)@[\w.\-]+", _FLAGS)
 _AUTH = re.compile(
     r"(?:(?<![A-Za-z])authorization\s*[:=]\s*(?:bearer|basic|token|bot|digest)\s+|(?<![A-Za-z])bearer\s+)"
     r"(?P<v>[A-Za-z0-9_\-.~+/]{8,}=*)", _FLAGS)
@@ -437,6 +439,8 @@ _SECRET_STOPWORDS = {
     "envoyé", "sent", "fourni", "provided", "idem", "inchangé", "unchanged", "default", "défaut",
     "habituel", "usual", "minimum", "maximum", "true", "false", "vrai", "faux", "redacted",
 }
+_PLACEHOLDER_SECRETS = {"pass", "password", "passwd", "pwd", "secret", "mdp", "motdepasse", "xxx",
+                        "your_password", "yourpassword", "mot_de_passe", "votre_mot_de_passe"}
 _MASKED = re.compile(r"[*xX•●.\-_]+|[<\[{].*|\$\{\w+\}|\$[A-Z_][A-Z0-9_]*|%\w+%|\{\{.*")
 
 
@@ -447,7 +451,7 @@ def _secret_value_ok(value: str, quoted: bool, assignment: bool = False) -> bool
         return False  # "****", "<your password>", "${DB_PASSWORD}": no secret in the text
     if quoted:
         return len(value.strip()) >= 3
-    if len(value) < 4 or value.lower() in _SECRET_STOPWORDS:
+    if len(value) < 4 or value.lower() in _SECRET_STOPWORDS or value.lower() in _PLACEHOLDER_SECRETS:
         return False
     if assignment and value.isalnum():
         return True  # "mdp=azerty", "PASSWORD=changeme": configuration, not prose
@@ -483,6 +487,8 @@ def _find_secret(text: str) -> Iterator[_Cand]:
         if sum(c.isdigit() for c in v) or len(v) >= 16:
             yield m.start("v"), m.start("v") + len(v), "secret", _PRIORITY["secret"]
     for m in _URL_PASSWORD.finditer(text):
+        if m.group("v").lower() in _PLACEHOLDER_SECRETS:
+            continue  # "postgresql://user:pass@host/db" in documentation
         yield m.start("v"), m.end("v"), "secret", _PRIORITY["secret"]
     for m in _PEM.finditer(text):
         yield m.start(), m.end(), "secret", _PRIORITY["secret"]
@@ -554,7 +560,8 @@ _FR_STREET = re.compile(
     r"(?P<type>" + _FR_TYPES + r")(?![\w])", _FLAGS)
 _TOKEN = re.compile(r"[\s\u00a0]*((?:[dl]['’])|[\w][\w'’\-]*\.?|[\w])", re.UNICODE)
 _FR_POSTCODE = r"(?:0[1-9]|[1-8]\d|9[0-5]|97|98)\d{3}"
-_FR_POSTCODE_CITY = re.compile(r"(?<![\w.,/\-])(?<!\d )(?:(?:F|FR)-)?" + _FR_POSTCODE + r"(?=[ \u00a0]+[" + _UP + r"])")
+_FR_POSTCODE_CITY = re.compile(
+    r"(?<![\w.,/\-])(?<!\d )(?:(?:F|FR)-)?" + _FR_POSTCODE + r"(?=[ \u00a0]+[" + _UP + r"])")
 _CITY_STOP = {
     "euros", "euro", "eur", "dollars", "usd", "francs", "personnes", "salaries", "salariés", "employes",
     "employés", "habitants", "utilisateurs", "clients", "users", "people", "employees", "visiteurs",
@@ -692,7 +699,8 @@ def _find_fr_address(text: str) -> Iterator[_Cand]:
                 break
             tok = t.group(1)
             low = tok.lower()
-            if low in _FR_PARTICLES or (low.rstrip(".") in {"st", "ste", "saint", "sainte"} and not tok[:1].isupper()):
+            lower_saint = low.rstrip(".") in {"st", "ste", "saint", "sainte"} and not tok[:1].isupper()
+            if low in _FR_PARTICLES or lower_saint:
                 particle_before = True
                 i = t.end(1)
                 continue
@@ -875,13 +883,19 @@ _HAS_DIGIT = re.compile(r"\d")
 
 def _resolve(cands: Iterable[_Cand]) -> list[_Cand]:
     """Keep the longest candidates, the most specific kind first on a tie, never two overlapping."""
-    chosen: list[_Cand] = []
+    chosen: list[_Cand] = []  # sorted by start, pairwise disjoint
+    starts: list[int] = []
     for c in sorted(set(cands), key=lambda c: (-(c[1] - c[0]), c[3], c[0])):
         if c[1] <= c[0]:
             continue
-        if all(c[1] <= o[0] or c[0] >= o[1] for o in chosen):
-            chosen.append(c)
-    return sorted(chosen)
+        i = bisect.bisect_left(starts, c[0])
+        if i < len(chosen) and chosen[i][0] < c[1]:
+            continue  # overlaps the next chosen one
+        if i and chosen[i - 1][1] > c[0]:
+            continue  # overlaps the previous one
+        chosen.insert(i, c)
+        starts.insert(i, c[0])
+    return chosen
 
 
 def scan(text: str, names: Iterable[str] | None = ()) -> list[Finding]:

@@ -162,12 +162,26 @@ def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None,
     if any(r.status == CriterionStatus.PENDING.value for r in report.criteria):
         report.status = Status.AWAITING_REVIEW.value
         return report
-    report.score = round(sum(r.score or 0.0 for r in report.criteria), 1)
-    gates_ok = all(r.passed for r in report.criteria if r.gate)
+    report.score, passed = decide(spec, report.criteria)
     if report.flags:
         # A possible attempt to steer the grader, or judges that disagree: never an automatic pass.
         report.status = Status.AWAITING_REVIEW.value
         report.passed = None
         return report
-    report.passed = report.score >= spec.pass_mark and gates_ok
+    report.passed = passed
     return report
+
+
+def decide(spec: ExerciseSpec, results: list[CriterionResult]) -> tuple[float, bool]:
+    """The total out of 100 and whether it passes: the pass mark reached and every gate passed."""
+    score = round(sum(r.score or 0.0 for r in results), 1)
+    return score, score >= spec.pass_mark and all(r.passed for r in results if r.gate)
+
+
+def score_criterion(criterion, value: float, rationale: str, lang: str) -> CriterionResult:
+    """A criterion scored by a person: a level 0 to 4 for judge criteria, 1 or 0 otherwise."""
+    if criterion.kind == "judge":
+        level = max(0, min(4, int(value)))
+        return _scored(criterion, lang, level >= int(criterion.params.get("pass_level", 2)), level / 4,
+                       rationale, level=level)
+    return _scored(criterion, lang, bool(value), 1.0 if value else 0.0, rationale)

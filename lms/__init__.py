@@ -50,9 +50,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     def load_user(user_id: str):
         return db.session().get(User, int(user_id)) if user_id.isdigit() else None
 
-    from . import admin, author, auth, errors, hr, learn, review, verify, views_common
+    from . import admin, author, auth, credentials, errors, hr, learn, review, verify, views_common
+    from .admin import certificates as _admin_certificates  # noqa: F401 (its routes, on admin.bp)
 
-    for module in (auth, learn, verify, review, author, hr, admin):
+    for module in (auth, learn, verify, credentials, review, author, hr, admin):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     views_common.init_app(app)

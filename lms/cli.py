@@ -160,8 +160,10 @@ def grader_group() -> None:
 @click.option("--min-kappa", type=float, default=0.6, show_default=True,
               help="Exit status 1 when an exercise's quadratic weighted kappa is below this.")
 @click.option("--content-dir", type=click.Path(file_okay=False), help="Default: LMS_CONTENT_DIR.")
+@click.option("--store", is_flag=True, help="Record the results: an exercise below LMS_CALIBRATION_MIN_KAPPA "
+                                            "then sends its automated grades to a trainer.")
 @with_appcontext
-def grader_eval(slugs, as_json, min_kappa, content_dir) -> None:
+def grader_eval(slugs, as_json, min_kappa, content_dir, store) -> None:
     """Grade every calibration sample with the configured judge and compare with the trainers."""
     from graders.calibration import evaluate
 
@@ -176,6 +178,16 @@ def grader_eval(slugs, as_json, min_kappa, content_dir) -> None:
     if unknown:
         raise click.UsageError(f"unknown exercise(s): {', '.join(unknown)}")
     results = [evaluate(tree.exercises[slug].spec, llm) for slug in chosen]
+    if store:
+        from .models import CalibrationRun
+
+        with db.new_session() as session:
+            for r in results:
+                session.add(CalibrationRun(
+                    exercise_slug=r.slug, exercise_version=tree.exercises[r.slug].spec.version,
+                    model=llm.settings.describe("grader"), samples=r.graded, exact=r.exact, adjacent=r.adjacent,
+                    kappa=r.kappa, pass_accuracy=r.pass_accuracy, details=r.to_dict()))
+            session.commit()
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -263,3 +275,5 @@ def routes_command() -> None:
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
         methods = ",".join(sorted(rule.methods - {"HEAD", "OPTIONS"}))
         click.echo(f"{rule.rule:<50} {methods:<10} {rule.endpoint}")
+
+from . import cli_certificates  # noqa: E402,F401  (the `lms certificates` commands)

@@ -1,6 +1,8 @@
 """Authorisation on every route for every role, CSRF on forms, other people's attempts."""
 import pytest
 from conftest import TEST_CONTENT, Auth, csrf_from, drain, seed
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlmodel import select
 
 from lms import db
@@ -12,6 +14,8 @@ ROLES = ["anonymous", "learner", "other-learner", "trainer", "hr", "admin"]
 EMAILS = {"learner": "learner@example.org", "other-learner": "other@example.org",
           "trainer": "trainer@example.org", "hr": "hr@example.org", "admin": "admin@example.org"}
 L = 302  # anonymous: redirected to the sign-in page
+SIGNING_KEY = ed25519.Ed25519PrivateKey.generate().private_bytes(  # signs the credentials below
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 #            route                          anonymous learner other trainer hr   admin
 TABLE = [
     ("/login",                              200,      302,    302,  302,    302, 302),
@@ -23,6 +27,7 @@ TABLE = [
     ("/certificates",                       L,        200,    200,  200,    200, 200),
     ("/attempts/{attempt}",                 L,        200,    404,  200,    404, 200),
     ("/review/",                            L,        403,    403,  200,    403, 200),
+    ("/review/attempts/{attempt}",          L,        403,    403,  200,    403, 200),
     ("/author/",                            L,        403,    403,  200,    403, 200),
     ("/hr/",                                L,        403,    403,  403,    200, 200),
     ("/admin/",                             L,        403,    403,  403,    403, 200),
@@ -31,15 +36,24 @@ TABLE = [
     ("/exams/{exam}/mini-exam-a",           L,        200,    404,  404,    404, 404),
     ("/verify/{certificate}",               200,      200,    200,  200,    200, 200),
     ("/verify/{certificate}.json",          200,      200,    200,  200,    200, 200),
+    ("/certificates/{certificate}.pdf",     L,        200,    404,  404,    404, 404),
+    ("/certificates/{certificate}/credential.json", L, 200,   404,  404,    404, 404),
+    ("/certificates/{certificate}/credential.jwt",  L, 200,   404,  404,    404, 404),
+    ("/.well-known/jwks.json",              200,      200,    200,  200,    200, 200),
+    ("/credentials/issuer",                 200,      200,    200,  200,    200, 200),
+    ("/credentials/achievements/mini",      200,      200,    200,  200,    200, 200),
+    ("/credentials/status/{certificate}",   200,      200,    200,  200,    200, 200),
+    ("/admin/certificates",                 L,        403,    403,  403,    403, 200),
     ("/static/css/app.css",                 200,      200,    200,  200,    200, 200),
 ]
 POSTS = ["/logout", "/language", "/lessons/1/done", "/exercises/mini-brief/run", "/exercises/mini-brief/submit",
-         "/courses/mini-exam/exam/start", "/admin/settings"]
+         "/courses/mini-exam/exam/start", "/admin/settings", "/attempts/1/appeal", "/notifications/read",
+         "/admin/certificates/cert-abc/revoke"]
 
 
 @pytest.fixture
 def world(make_app):
-    app = make_app(CONTENT_DIR=TEST_CONTENT)
+    app = make_app(CONTENT_DIR=TEST_CONTENT, SIGNING_KEY=SIGNING_KEY)
     seed(app)
     with app.app_context(), db.new_session() as s:
         create_user(s, "other@example.org", "Other Learner", "demo-password", Role.LEARNER)

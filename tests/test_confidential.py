@@ -249,7 +249,7 @@ def test_bearer_jwt_is_an_api_key():
     "Faites changer sans attendre le mot de passe, la clé ou le jeton.",
     "Le code secret de la recette reste bien gardé.", "password: never share it",
     "password: ********", "DB_PASSWORD=${DB_PASSWORD}", "mot de passe : <votre mot de passe>",
-    "password = [REDACTED]", "PASSWORD=$SECRET_FROM_VAULT",
+    "password = [REDACTED]", "PASSWORD=$SECRET_FROM_VAULT", "postgresql+psycopg://user:pass@host/db",
 ])
 def test_not_secret(text):
     assert kinds(text) == []
@@ -425,3 +425,13 @@ def test_offsets_in_a_mixed_text():
                                           "ip_address", "postal_address"]
     for f in findings:
         assert text[f.start:f.end] == f.text
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 50_000, "1 " * 25_000, "token: " + "A1" * 25_000, "eyJa." * 10_000, "http://" * 7_000,
+    "12 Main " * 6_000, "(1) " * 12_000, "0 " * 25_000, "Tel 06 12 34 56 78, " * 2_500])
+def test_no_catastrophic_backtracking(text):
+    import time
+    t0 = time.perf_counter()
+    scan(text, ["Dupont SA"])
+    assert time.perf_counter() - t0 < 3

@@ -22,13 +22,34 @@ def test_shipped_content_passes_content_check():
     assert EXERCISES and TREE.courses
 
 
-def test_every_module_has_lessons_and_an_exercise_in_both_languages():
+def test_the_certification_track_and_the_job_tracks():
+    courses = {c.slug: c for c in TREE.courses}
+    core = courses["prompt-foundations"]
+    assert [m.slug for m in core.modules] == ["techniques", "ethics", "confidentiality"]
+    for module in core.modules:
+        assert 4 <= len(module.lessons) <= 6 and 4 <= len(module.exercises) <= 6 and module.quiz
+    assert core.certification["validity_days"] == 730
+    exam = core.exam
+    assert len(exam["pool"]) >= 10 and exam["draw"] == 4 and exam["pass_mark"] == 70
+    assert exam["module_minimum"] == 50 and exam["retake_after_days"] > 0
+    assert {TREE.exercises[s].data["module"] for s in exam["pool"]} == {"techniques", "ethics", "confidentiality"}
+    practice = {e for m in core.modules for e in m.exercises}
+    assert len(practice) >= 12 and not practice & set(exam["pool"])
+    tracks = [c for c in TREE.courses if c.slug != "prompt-foundations"]
+    assert len(tracks) >= 2
+    for track in tracks:
+        assert track.certification["requires"]["certificates"] == ["prompt-foundations"]
+        assert sum(len(m.exercises) for m in track.modules) >= 3
+    graded = {e for c in TREE.courses for m in c.modules for e in m.exercises}
+    assert len(graded) >= 15
+
+
+def test_every_lesson_exists_in_both_languages_with_its_sources():
     for course in TREE.courses:
-        assert len(course.modules) >= 3
         for module in course.modules:
-            assert len(module.lessons) >= 2 and module.exercises
             for lesson in module.lessons:
-                assert set(lesson.body) == {"en", "fr"} and "## Sources" in lesson.body["en"]
+                assert set(lesson.body) == {"en", "fr"}
+                assert "## Sources" in lesson.body["en"] and "## Sources" in lesson.body["fr"], lesson.slug
 
 
 def _scripted(levels, output):

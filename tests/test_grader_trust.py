@@ -184,3 +184,20 @@ def test_grader_eval_on_the_shipped_calibration_sets(make_app, llm_server, agree
     else:
         assert result.exit_code == 1 and evaluation["exact"] == 0.0 and evaluation["kappa"] < 0.6
     assert evaluation["tokens_in"] > 0 and evaluation["criteria"][0]["confusion"]
+
+
+def test_an_exercise_below_the_calibration_bar_sends_grades_to_a_trainer(app, client, llm_server):
+    from lms.models import CalibrationRun
+
+    _post(client, "/exercises/mini-brief/submit", PROMPT)
+    drain(app)
+    with app.app_context(), db.new_session() as s:
+        assert s.exec(select(Attempt)).one().status == "graded"
+        s.add(CalibrationRun(exercise_slug="mini-brief", exercise_version=1, kappa=0.31))
+        s.commit()
+    _post(client, "/exercises/mini-brief/submit", PROMPT + "\nKeep it short.")
+    drain(app)
+    with app.app_context():
+        second = db.session().exec(select(Attempt).order_by(Attempt.id.desc())).first()
+        assert second.status == "awaiting_review" and second.passed is None
+        assert "calibration-below-bar" in second.report["flags"]

@@ -1,7 +1,7 @@
 """The learner's pages: dashboard, courses, lessons, exercises, attempts, certificates."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -9,8 +9,8 @@ from sqlmodel import select
 from graders import LLMError, run_target
 
 from .. import db
-from ..models import Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role, TargetRun
-from ..services import budgets, certification, exams, grading, guard, progress, quizzes
+from ..models import Appeal, Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role, TargetRun
+from ..services import budgets, certification, exams, grading, guard, progress, quizzes, review
 from ..services.content import exercise_spec
 from ..views_common import render, wants_partial
 from .forms import EmptyForm, PromptForm
@@ -66,7 +66,8 @@ def dashboard():
                            .where(Attempt.user_id == current_user.id)
                            .order_by(Attempt.created_at.desc()).limit(5)))
     return render_template("learn/dashboard.html", rows=rows, certificates=certificates,
-                           attempts=attempts, llm_ready=current_app.extensions["llm"].configured)
+                           attempts=attempts, llm_ready=current_app.extensions["llm"].configured,
+                           notifications=review.unread(s, current_user.id), form=EmptyForm())
 
 
 @bp.route("/courses/<slug>")
@@ -208,15 +209,43 @@ def submit(slug: str):
 def attempt(attempt_id: int):
     s = db.session()
     row = s.get(Attempt, attempt_id)
-    # Learners see their own attempts; trainers and admins review any. Others get a 404, so
-    # that the existence of another person's attempt is not revealed.
-    if row is None or (row.user_id != current_user.id
-                       and not current_user.has_role(Role.TRAINER, Role.ADMIN)):
+    # Learners see their own attempts; trainers those of their courses, admins any. Others get a
+    # 404, so that the existence of another person's attempt is not revealed.
+    if row is None or (row.user_id != current_user.id and not (
+            current_user.has_role(Role.TRAINER, Role.ADMIN) and review.can_review(s, current_user, row))):
         abort(404)
     exercise_row = s.get(Exercise, row.exercise_id)
     spec = exercise_spec(exercise_row)
+    appeal = s.exec(select(Appeal).where(Appeal.attempt_id == row.id)).first()
     return render("learn/attempt.html", "learn/_report.html", attempt=row, exercise=exercise_row,
-                  spec=spec, criteria={c.id: c for c in spec.criteria})
+                  spec=spec, criteria={c.id: c for c in spec.criteria}, appeal=appeal, form=EmptyForm())
+
+
+@bp.route("/attempts/<int:attempt_id>/appeal", methods=["POST"])
+@login_required
+def appeal(attempt_id: int):
+    s = db.session()
+    row = s.get(Attempt, attempt_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        review.appeal(s, current_user, row, request.form.get("reason", ""))
+    except review.ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Your request is sent: a trainer will review this attempt and you will be notified."), "success")
+    return redirect(url_for("learn.attempt", attempt_id=row.id))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    review.mark_read(db.session(), current_user.id)
+    return redirect(url_for("learn.dashboard"))
 
 
 @bp.route("/certificates")

@@ -5,11 +5,12 @@ from .attempts import (Attempt, AttemptStatus, ExamSession, ExamStatus, LessonPr
                        TargetRun)
 from .certificates import Certificate
 from .content import Course, Exercise, Lesson, Module, Quiz
+from .review import Appeal, AuditEvent, CalibrationRun, Notification, Override, TrainerAssignment
 from .settings import Setting
 from .users import Role, User
 
 metadata = SQLModel.metadata
 
-__all__ = ["Attempt", "AttemptStatus", "Certificate", "Course", "ExamSession", "ExamStatus", "Exercise",
+__all__ = ["Appeal", "AuditEvent", "CalibrationRun", "Notification", "Override", "TrainerAssignment", "Attempt", "AttemptStatus", "Certificate", "Course", "ExamSession", "ExamStatus", "Exercise",
            "Lesson", "LessonProgress", "Module", "Quiz", "QuizAttempt", "Role", "Setting", "TargetRun",
            "User", "metadata"]

@@ -57,6 +57,8 @@ class Attempt(SQLModel, table=True):
     claimed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     graded_at: datetime | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class QuizAttempt(SQLModel, table=True):

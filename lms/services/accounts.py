@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from ..models import Role, User
+from ..models import Course, Role, TrainerAssignment, User
 
 _hasher = PasswordHasher()
 DEMO_ACCOUNTS = [
@@ -56,5 +56,11 @@ def ensure_demo_accounts(session: Session, password: str | None = None) -> list[
         user.password_hash = hash_password(pw)
         session.add(user)
         created.append((email, role.value, pw))
+    session.commit()
+    trainer = session.exec(select(User).where(User.email == "trainer@example.org")).one()
+    for course in session.exec(select(Course)):
+        if not session.exec(select(TrainerAssignment).where(TrainerAssignment.user_id == trainer.id,
+                                                            TrainerAssignment.course_id == course.id)).first():
+            session.add(TrainerAssignment(user_id=trainer.id, course_id=course.id))
     session.commit()
     return created

@@ -123,6 +123,10 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
         return attempt.status
     now = utcnow()
     report.confidential = guard.check(session, attempt.prompt, for_grading=True).kinds
+    if report.status == Status.GRADED.value and not cached and calibration_below_bar(session, exercise):
+        # The judge disagrees too often with trainers on this exercise: a trainer confirms.
+        report.flags.append("calibration-below-bar")
+        report.status, report.passed = Status.AWAITING_REVIEW.value, None
     attempt.report = report.to_dict()
     attempt.status, attempt.score, attempt.passed = report.status, report.score, report.passed
     if report.status == Status.DELAYED.value:
@@ -139,6 +143,16 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if attempt.passed or attempt.exam_session_id is not None:
         certification.check_all(session, session.get(User, attempt.user_id))
     return attempt.status
+
+
+def calibration_below_bar(session: Session, exercise: Exercise) -> bool:
+    """True when the latest `lms grader eval --store` of this exercise version fell below the bar."""
+    from ..models import CalibrationRun
+
+    latest = session.exec(select(CalibrationRun).where(
+        CalibrationRun.exercise_slug == exercise.slug, CalibrationRun.exercise_version == exercise.version)
+        .order_by(CalibrationRun.created_at.desc(), CalibrationRun.id.desc())).first()
+    return latest is not None and latest.kappa < current_app.config["CALIBRATION_MIN_KAPPA"]
 
 
 def _cached_report(session: Session, attempt: Attempt):
