@@ -19,7 +19,7 @@ bp = Blueprint("learn", __name__)
 
 
 def _course(slug: str) -> Course:
-    course = db.session().exec(select(Course).where(Course.slug == slug, Course.published == True)).first()  # noqa: E712
+    course = db.session().exec(select(Course).where(Course.slug == slug, Course.status == "published")).first()
     if course is None:
         abort(404)
     return course
@@ -58,7 +58,7 @@ def _modules(course: Course) -> list[dict]:
 @login_required
 def dashboard():
     s = db.session()
-    courses = list(s.exec(select(Course).where(Course.published == True).order_by(Course.position)))  # noqa: E712
+    courses = list(s.exec(select(Course).where(Course.status == "published").order_by(Course.position)))
     rows = [(c, progress.course_progress(s, current_user.id, c)) for c in courses]
     certificates = list(s.exec(select(Certificate).where(Certificate.user_id == current_user.id)
                                .order_by(Certificate.issued_at.desc())))

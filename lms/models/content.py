@@ -23,8 +23,12 @@ class Course(SQLModel, table=True):
     summary: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     certification: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     exam: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    published: bool = True
+    status: str = Field(default="published", max_length=20)  # draft | published | archived
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
 
 
 class Module(SQLModel, table=True):
@@ -61,6 +65,9 @@ class Exercise(SQLModel, table=True):
     title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default="published", max_length=20)  # draft | published | archived
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Quiz(SQLModel, table=True):
