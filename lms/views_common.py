@@ -6,6 +6,7 @@ from typing import Callable
 
 from flask import Flask, abort, current_app, g, make_response, render_template
 from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .extensions import htmx
@@ -37,6 +38,13 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
+STATE_NAMES = {"draft": _l("draft"), "published": _l("published"), "archived": _l("archived")}
+
+
+def state_name(status: str) -> str:
+    return str(STATE_NAMES.get(status, status))
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def helpers():
@@ -47,6 +55,7 @@ def init_app(app: Flask) -> None:
             "markdown": render_markdown,
             "org_name": current_app.config["ORG_NAME"],
             "fmt_dt": lambda dt, fmt="medium": format_datetime(dt, fmt) if dt else "",
+            "state_name": state_name,
         }
 
     @app.after_request

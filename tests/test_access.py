@@ -29,6 +29,12 @@ TABLE = [
     ("/review/",                            L,        403,    403,  200,    403, 200),
     ("/review/attempts/{attempt}",          L,        403,    403,  200,    403, 200),
     ("/author/",                            L,        403,    403,  200,    403, 200),
+    ("/author/lessons/1",                   L,        403,    403,  200,    403, 200),
+    ("/author/modules/1/exercises/new",     L,        403,    403,  200,    403, 200),
+    ("/author/exercises/mini-brief",        L,        403,    403,  200,    403, 200),
+    ("/author/exercises/mini-brief/v1.yaml", L,       403,    403,  200,    403, 200),
+    ("/author/exercises/mini-brief/insight", L,       403,    403,  200,    403, 200),
+    ("/author/courses/mini/export.zip",     L,        403,    403,  200,    403, 200),
     ("/hr/",                                L,        403,    403,  403,    200, 200),
     ("/admin/",                             L,        403,    403,  403,    403, 200),
     ("/courses/mini-exam/advanced/quiz",    L,        200,    200,  200,    200, 200),
@@ -48,7 +54,9 @@ TABLE = [
 ]
 POSTS = ["/logout", "/language", "/lessons/1/done", "/exercises/mini-brief/run", "/exercises/mini-brief/submit",
          "/courses/mini-exam/exam/start", "/admin/settings", "/attempts/1/appeal", "/notifications/read",
-         "/admin/certificates/cert-abc/revoke"]
+         "/admin/certificates/cert-abc/revoke",
+         "/author/courses/mini/status", "/author/import", "/author/preview", "/author/exercises/mini-brief/v1/status",
+         "/author/exercises/mini-brief/v1/try", "/admin/trainers/1/courses"]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import db
-from ..models import Role, User
+from ..models import Course, Role, TrainerAssignment, User
 from ..services import settings
 from ..views_common import roles_required
 from .forms import SettingsForm
@@ -19,10 +19,40 @@ def index():
     users = list(db.session().exec(select(User).order_by(User.role, User.email)))
     llm = current_app.extensions["llm"]
     queue = current_app.extensions["queue"]
-    values = settings.all_settings(db.session())
+    s = db.session()
+    courses = list(s.exec(select(Course).order_by(Course.position)))
+    assigned = {(a.user_id, a.course_id) for a in s.exec(select(TrainerAssignment))}
+    values = settings.all_settings(s)
     form = SettingsForm(data={**values, "confidential_names": "\n".join(values["confidential_names"])})
     return render_template("admin/index.html", users=users, llm=llm, queue_backend=queue.backend,
-                           database=db.engine().url.get_backend_name(), form=form)
+                           database=db.engine().url.get_backend_name(), form=form, courses=courses,
+                           assigned=assigned, trainers=[u for u in users if u.role == Role.TRAINER.value])
+
+
+@bp.route("/trainers/<int:user_id>/courses", methods=["POST"])
+@roles_required(Role.ADMIN)
+def trainer_courses(user_id: int):
+    from flask import abort, request
+
+    from ..learn.forms import EmptyForm
+    from ..services.review import audit
+
+    s = db.session()
+    trainer = s.get(User, user_id)
+    if trainer is None or trainer.role != Role.TRAINER.value or not EmptyForm().validate_on_submit():
+        abort(400 if trainer else 404)
+    wanted = {int(x) for x in request.form.getlist("course") if x.isdigit()}
+    for a in s.exec(select(TrainerAssignment).where(TrainerAssignment.user_id == user_id)):
+        if a.course_id not in wanted:
+            s.delete(a)
+        wanted.discard(a.course_id)
+    for course_id in wanted:
+        if s.get(Course, course_id):
+            s.add(TrainerAssignment(user_id=user_id, course_id=course_id))
+    audit(s, current_user.id, "trainer.courses", f"user:{user_id}", courses=sorted(wanted))
+    s.commit()
+    flash(_("Courses of %(name)s saved.", name=trainer.name), "success")
+    return redirect(url_for("admin.index"))
 
 
 @bp.route("/settings", methods=["POST"])

@@ -340,12 +340,18 @@ def sync(session: Session, content_dir: str | Path) -> SyncSummary:
             summary.exercises_updated += 1
         module_id, position, exam = exercise_module.get(slug, (None, 0, False))
         row.title, row.spec, row.source = ex.spec.title, ex.data, ex.source
-        row.module_id, row.position, row.current, row.exam = module_id, position, True, exam
+        row.module_id, row.position, row.exam, row.status = module_id, position, exam, "published"
+        # The file's version is current unless a newer version was published in the browser.
+        newer = session.exec(select(Exercise).where(Exercise.slug == slug, Exercise.version > ex.spec.version,
+                                                    Exercise.status == "published")).first()
+        row.current = newer is None
         session.add(row)
-        for old in session.exec(select(Exercise).where(Exercise.slug == slug,
-                                                       Exercise.version != ex.spec.version)):
-            old.current = False
-            session.add(old)
+        for other in session.exec(select(Exercise).where(Exercise.slug == slug,
+                                                         Exercise.version != ex.spec.version)):
+            other.module_id, other.exam = other.module_id or module_id, exam
+            if row.current:
+                other.current = False
+            session.add(other)
     session.commit()
     return summary
 
