@@ -1,11 +1,12 @@
-"""`lms certificates verify FILE`: check a credential offline (imported at the end of cli.py)."""
+"""`lms certificates verify FILE` checks a credential offline; `lms certificates remind` tells
+holders their certificate expires soon (imported at the end of cli.py)."""
 from __future__ import annotations
 
 import json
 import sys
 
 import click
-from flask.cli import ScriptInfo
+from flask.cli import ScriptInfo, with_appcontext
 
 from .cli import main
 
@@ -82,3 +83,16 @@ def verify_command(ctx: click.Context, file, jwks_file, as_json: bool) -> None:
             click.echo(f"  achievement: {achievement.get('name', '')}")
             click.echo(f"  valid from: {c.get('validFrom')}" + (f" until {c['validUntil']}" if c.get("validUntil") else ""))
     sys.exit(0 if verdict.ok else 1)
+
+
+@certificates_group.command("remind")
+@click.option("--days", default=90, show_default=True, help="Remind holders whose certificate expires within this many days.")
+@with_appcontext
+def remind_command(days: int) -> None:
+    """Tell each holder once, in the platform, that their certificate expires soon and how to renew it."""
+    from . import db
+    from .services.certification import remind_expiring
+
+    with db.new_session() as session:
+        count = remind_expiring(session, days)
+    click.echo(f"{count} reminder(s) sent.")

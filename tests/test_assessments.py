@@ -139,3 +139,43 @@ def test_draw_spreads_over_modules():
         chosen = exams.draw(list(pool), {1: "a", 2: "b", 3: "c"}, 4, random.Random(seed_value))
         assert len(chosen) == 4 and len({e.id for e in chosen}) == 4
         assert {e.module_id for e in chosen} == {1, 2, 3}
+
+
+def test_renewal_by_the_exam_alone_replaces_the_certificate_and_keeps_its_history(app, client):
+    from lms.models.base import utcnow
+    from lms.services import certification
+
+    _take_exam(client, app)
+    for url in ("/courses/mini-exam/advanced/deeper", "/courses/mini/basics/intro"):
+        page = client.get(url).get_data(as_text=True)
+        client.post(re.search(r'action="(/lessons/\d+/done)"', page).group(1), data={"csrf_token": csrf_from(page)})
+    answer_quiz(client, {"q-tokens": "b", "q-checks": ["a", "b"]})
+    form = client.get("/exercises/mini-brief").get_data(as_text=True)
+    client.post("/exercises/mini-brief/submit", data={"prompt": PROMPT, "csrf_token": csrf_from(form)})
+    drain(app)
+    now = utcnow()
+    with app.app_context(), db.new_session() as s:
+        course = s.exec(select(Course).where(Course.slug == "mini-exam")).one()
+        old = s.exec(select(Certificate).where(Certificate.course_id == course.id)).one()
+        old.issued_at, old.expires_at = now - timedelta(days=700), now + timedelta(days=30)
+        for sitting in exams.sessions(s, old.user_id, course.id):
+            sitting.started_at = sitting.completed_at = now - timedelta(days=701)
+            s.add(sitting)
+        s.add(old)
+        s.commit()
+        old_id = old.public_id
+        assert certification.remind_expiring(s, 90) >= 1
+        assert certification.remind_expiring(s, 90) == 0  # once
+    home = client.get("/").get_data(as_text=True)
+    assert "Examined certificate" in home and "Renew it before then" in home
+    assert "Renew it by passing the final exam again" in client.get("/courses/mini-exam").get_data(as_text=True)
+    _take_exam(client, app)
+    with app.app_context():
+        s = db.session()
+        course = s.exec(select(Course).where(Course.slug == "mini-exam")).one()
+        certs = s.exec(select(Certificate).where(Certificate.course_id == course.id).order_by(Certificate.issued_at)).all()
+        assert len(certs) == 2 and certs[0].public_id == old_id
+        assert certs[0].details["replaced_by"] == certs[1].public_id and certs[1].details["replaces"] == old_id
+        assert certification.current_certificate(s, certs[1].user_id, course.id).public_id == certs[1].public_id
+    public = app.test_client().get(f"/verify/{old_id}").get_data(as_text=True)
+    assert "The holder renewed this certification" in public and certs[1].public_id in public

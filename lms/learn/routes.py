@@ -78,6 +78,7 @@ def course(slug: str):
     return render_template("learn/course.html", course=c, modules=_modules(c),
                            progress=progress.course_progress(s, current_user.id, c),
                            certificate=certification.current_certificate(s, current_user.id, c.id),
+                           renewing=certification.renewal_of(s, current_user.id, c),
                            exam=exams.state(s, current_user.id, c) if c.exam else None)
 
 

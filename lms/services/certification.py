@@ -11,11 +11,32 @@ from ..models.base import utcnow
 from .progress import course_progress
 
 
+def renewal_of(session: Session, user_id: int, course: Course, now=None) -> Certificate | None:
+    """The certificate a holder is renewing: their latest one (not revoked, not yet replaced)
+    once its expiry is within the course's renewal window, or past."""
+    renewal = (course.certification or {}).get("renewal")
+    if not renewal:
+        return None
+    now = now or utcnow()
+    latest = session.exec(select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course.id,
+                                                    Certificate.revoked_at == None)  # noqa: E711
+                          .order_by(Certificate.issued_at.desc())).first()
+    if latest is None or latest.expires_at is None or (latest.details or {}).get("replaced_by"):
+        return None
+    window = timedelta(days=int(renewal.get("window_days", 90)))
+    return latest if now >= latest.expires_at - window else None
+
+
 def requirements_met(session: Session, user: User, course: Course) -> bool:
     cert = course.certification
     if not cert:
         return False
-    requires = cert.get("requires") or {}
+    renewing = renewal_of(session, user.id, course)
+    if renewing:  # the shorter renewal path: by default the exam alone
+        requires = {"lessons": "none", "exercises": "none", "quizzes": "none", "exam": True,
+                    **((cert.get("renewal") or {}).get("requires") or {})}
+    else:
+        requires = cert.get("requires") or {}
     p = course_progress(session, user.id, course)
     checks = [
         requires.get("lessons", "all") == "none" or p.lessons_done == p.lessons_total,
@@ -40,8 +61,12 @@ def current_certificate(session: Session, user_id: int, course_id: int) -> Certi
 
 
 def issue_if_complete(session: Session, user: User, course: Course) -> Certificate | None:
-    """Issue a certificate when the requirements are met and none is valid; return the new one."""
-    if not requirements_met(session, user, course) or current_certificate(session, user.id, course.id):
+    """Issue a certificate when the requirements are met and none is valid (or the valid one is
+    being renewed); return the new one. A renewal replaces the old certificate, whose history
+    stays visible."""
+    renewing = renewal_of(session, user.id, course)
+    if not requirements_met(session, user, course) or (
+            current_certificate(session, user.id, course.id) and not renewing):
         return None
     now = utcnow()
     days = int(course.certification.get("validity_days", 0) or 0)
@@ -49,10 +74,42 @@ def issue_if_complete(session: Session, user: User, course: Course) -> Certifica
         public_id=secrets.token_urlsafe(16), user_id=user.id, course_id=course.id,
         holder_name=user.name, title=course.certification.get("title") or course.title,
         issued_at=now, expires_at=now + timedelta(days=days) if days else None,
+        details={"replaces": renewing.public_id} if renewing else None,
     )
     session.add(cert)
+    if renewing:
+        renewing.details = {**(renewing.details or {}), "replaced_by": cert.public_id}
+        session.add(renewing)
     session.commit()
     return cert
+
+
+def expiring(session: Session, within_days: int, now=None) -> list[Certificate]:
+    """Valid certificates that expire within `within_days` and have not been renewed."""
+    now = now or utcnow()
+    rows = session.exec(select(Certificate).where(Certificate.revoked_at == None,  # noqa: E711
+                                                  Certificate.expires_at != None,  # noqa: E711
+                                                  Certificate.expires_at > now,
+                                                  Certificate.expires_at <= now + timedelta(days=within_days))
+                        .order_by(Certificate.expires_at))
+    return [c for c in rows if not (c.details or {}).get("replaced_by")]
+
+
+def remind_expiring(session: Session, within_days: int = 90, now=None) -> int:
+    """Tell each holder once that their certificate expires soon and how to renew it."""
+    from .review import notify
+
+    count = 0
+    for cert in expiring(session, within_days, now):
+        if (cert.details or {}).get("reminded_at"):
+            continue
+        notify(session, cert.user_id, "certificate_expiring", public_id=cert.public_id, title=cert.title,
+               expires_at=cert.expires_at.isoformat(), course_id=cert.course_id)
+        cert.details = {**(cert.details or {}), "reminded_at": (now or utcnow()).isoformat()}
+        session.add(cert)
+        count += 1
+    session.commit()
+    return count
 
 
 def check_all(session: Session, user: User) -> list[Certificate]:

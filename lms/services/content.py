@@ -148,6 +148,12 @@ def _parse_course(path: Path, data: dict[str, Any], tree: ContentTree) -> Course
                 raise SpecError(f"{path}: certification.requires.{key} must be all or none")
         if not isinstance(requires.get("certificates", []), list):
             raise SpecError(f"{path}: certification.requires.certificates must be a list of course slugs")
+        renewal = cert.get("renewal")
+        if renewal is not None:
+            if not isinstance(renewal, dict) or not isinstance(renewal.get("window_days", 90), int):
+                raise SpecError(f"{path}: certification.renewal needs window_days (a number of days)")
+            if set(renewal.get("requires") or {}) - {"lessons", "exercises", "quizzes", "exam"}:
+                raise SpecError(f"{path}: certification.renewal.requires takes lessons, exercises, quizzes, exam")
         if int(cert.get("validity_days", 0)) < 0:
             raise SpecError(f"{path}: certification.validity_days must be positive or 0 (no expiry)")
     modules = []

@@ -43,8 +43,13 @@ def sessions(session: Session, user_id: int, course_id: int) -> list[ExamSession
 
 
 def state(session: Session, user_id: int, course: Course, now: datetime | None = None) -> ExamState:
+    from .certification import renewal_of
+
     now = now or utcnow()
     history = sessions(session, user_id, course.id)
+    renewing = renewal_of(session, user_id, course, now)
+    if renewing is not None:  # renewal: only sittings after the certificate being renewed count
+        history = [s for s in history if s.started_at > renewing.issued_at]
     current = next((s for s in history if s.status in (ExamStatus.IN_PROGRESS.value, ExamStatus.PENDING.value)), None)
     passed = any(s.status == ExamStatus.PASSED.value for s in history)
     last = history[0] if history else None

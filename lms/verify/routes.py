@@ -37,4 +37,6 @@ def certificate_json(public_id: str):
         "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
         "revoked_reason": cert.revoked_reason,
         "url": url_for("verify.certificate", public_id=cert.public_id, _external=True),
+        "replaced_by": (cert.details or {}).get("replaced_by"),
+        "replaces": (cert.details or {}).get("replaces"),
     })
