@@ -28,10 +28,10 @@ class GradingQueue:
     def __init__(self, app: Flask):
         self.app = app
         if app.config["REDIS_URL"]:
-            self.huey = RedisHuey("lms", url=app.config["REDIS_URL"])
+            self.huey = RedisHuey(app.config["QUEUE_NAME"], url=app.config["REDIS_URL"])
             self.backend = "redis"
         else:
-            self.huey = SqliteHuey("lms", filename=app.config["QUEUE_FILE"])
+            self.huey = SqliteHuey(app.config["QUEUE_NAME"], filename=app.config["QUEUE_FILE"])
             self.backend = "sqlite"
         self.huey.results = False
         self._grade = self.huey.task(name="grade_attempt")(self._grade_task)

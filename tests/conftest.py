@@ -15,6 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# A queue of this test run's own, so that concurrent runs sharing a Redis never take each
+# other's jobs (worker processes started by the tests inherit it).
+os.environ["LMS_QUEUE_NAME"] = f"lms-test-{uuid.uuid4().hex[:8]}"
 
 from fakellm import FakeLLM  # noqa: E402
 
@@ -114,6 +117,8 @@ def make_app(database_url, tmp_path):
 
     yield factory
     for app in apps:
+        if app.config["REDIS_URL"]:
+            app.extensions["queue"].huey.flush()
         app.extensions["engine"].dispose()
 
 

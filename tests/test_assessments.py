@@ -80,7 +80,9 @@ def _take_exam(client, app):
         assert "Exam exercise" in form and "My attempts" not in form
         r = client.post(link, data={"prompt": PROMPT, "csrf_token": csrf_from(form)})
         assert r.status_code == 302
-        again = client.post(link, data={"prompt": PROMPT, "csrf_token": csrf_from(form)})
+        double = client.post(link, data={"prompt": PROMPT, "csrf_token": csrf_from(form)})
+        assert double.status_code == 302 and double.headers["Location"] == r.headers["Location"]  # one attempt
+        again = client.post(link, data={"prompt": PROMPT + " Second try.", "csrf_token": csrf_from(form)})
         assert again.status_code == 400 and "already answered" in again.get_data(as_text=True)
     drain(app)
     return links

@@ -80,6 +80,7 @@ def _post(client, path, prompt):
 
 
 def test_identical_submissions_reuse_the_grade_without_a_new_call(app, client, llm_server):
+    app.config["DOUBLE_SUBMIT_SECONDS"] = 0  # a later resubmission, not a double click
     _post(client, "/exercises/mini-brief/submit", PROMPT)
     drain(app)
     calls = len(llm_server.requests)

@@ -21,17 +21,17 @@ def queue_config(request, tmp_path):
     import redis
 
     try:
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as exc:
         unavailable("Redis", exc)
-    return {"REDIS_URL": REDIS_URL}
+    return {"REDIS_URL": REDIS_URL, "QUEUE_NAME": f"{os.environ['LMS_QUEUE_NAME']}-{request.node.name[-40:]}"}
 
 
 def _submit(app, n=1, prompt='For the team: """{{input}}"""'):
     with app.test_request_context(), db.new_session() as s:
         learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
         exercise = s.exec(select(Exercise)).first()
-        return [grading.submit(s, learner, exercise, prompt, "en").id for _ in range(n)]
+        return [grading.submit(s, learner, exercise, f"{prompt} ({i})", "en").id for i in range(n)]
 
 
 def _statuses(app):
@@ -101,6 +101,7 @@ def test_separate_worker_processes_grade_the_queue(make_app, queue_config, llm_s
                LMS_INSTANCE_PATH=str(tmp_path / "instance"))
     if queue_config["REDIS_URL"]:
         env["LMS_REDIS_URL"] = queue_config["REDIS_URL"]
+        env["LMS_QUEUE_NAME"] = queue_config["QUEUE_NAME"]
     else:
         env.pop("LMS_REDIS_URL", None)
         env["LMS_QUEUE_FILE"] = queue_config["QUEUE_FILE"]

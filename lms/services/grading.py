@@ -61,6 +61,13 @@ def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: 
            exam: ExamSession | None = None) -> Attempt:
     """Store the attempt, then enqueue its grading."""
     text = clean_prompt(prompt, current_app.config["MAX_PROMPT_CHARS"])
+    window = timedelta(seconds=current_app.config["DOUBLE_SUBMIT_SECONDS"])
+    same = session.exec(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.exercise_id == exercise.id, Attempt.prompt_hash == prompt_hash(text),
+        Attempt.exam_session_id == (exam.id if exam is not None else None),
+        Attempt.created_at >= utcnow() - window)).first()
+    if same is not None:  # a double click or a resent form: the attempt already exists
+        return same
     if exam is not None:
         exams.check_can_answer(session, exam, exercise)
     else:
