@@ -15,6 +15,7 @@ from ..config import ConfigError
 from ..models import Certificate, Course
 from ..models.content import loc
 from ..services import certificate_pdf, credentials
+from ..verify.routes import find_certificate
 
 bp = Blueprint("credentials", __name__)
 
@@ -48,18 +49,9 @@ def _public_json(data: dict, max_age: int = 300) -> Response:
     return response
 
 
-def _find(public_id: str) -> Certificate:
-    if len(public_id) > 40:
-        abort(404)
-    cert = db.session().exec(select(Certificate).where(Certificate.public_id == public_id)).first()
-    if cert is None:
-        abort(404)
-    return cert
-
-
 def _own(public_id: str) -> Certificate:
     """The signed-in user's own certificate; anybody else's is not found."""
-    cert = _find(public_id)
+    cert = find_certificate(public_id)
     if cert.user_id != current_user.id:
         abort(404)
     return cert
@@ -145,4 +137,4 @@ def achievement(slug: str):
 @bp.route("/credentials/status/<public_id>")
 def status(public_id: str):
     """The certificate's revocation list (1EdTechRevocationList), as its credential points to it."""
-    return _public_json(credentials.status_document(_find(public_id)), max_age=60)
+    return _public_json(credentials.status_document(find_certificate(public_id)), max_age=60)

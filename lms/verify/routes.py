@@ -9,7 +9,7 @@ from sqlmodel import select
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 
-def _find(public_id: str) -> Certificate:
+def find_certificate(public_id: str) -> Certificate:
     if len(public_id) > 40:
         abort(404)
     cert = db.session().exec(select(Certificate).where(Certificate.public_id == public_id)).first()
@@ -20,13 +20,13 @@ def _find(public_id: str) -> Certificate:
 
 @bp.route("/<public_id>")
 def certificate(public_id: str):
-    cert = _find(public_id)
+    cert = find_certificate(public_id)
     return render_template("verify/certificate.html", cert=cert, state=cert.state(utcnow()))
 
 
 @bp.route("/<public_id>.json")
 def certificate_json(public_id: str):
-    cert = _find(public_id)
+    cert = find_certificate(public_id)
     return jsonify({
         "id": cert.public_id,
         "status": cert.state(utcnow()),
