@@ -178,6 +178,10 @@ def grader_eval(slugs, as_json, min_kappa, content_dir, store) -> None:
     if unknown:
         raise click.UsageError(f"unknown exercise(s): {', '.join(unknown)}")
     results = [evaluate(tree.exercises[slug].spec, llm) for slug in chosen]
+    from .services.review import agreement
+
+    with db.new_session() as session:  # trainers' overrides in the platform join the calibration data
+        overrides = {r.slug: agreement(session, r.slug) for r in results}
     if store:
         from .models import CalibrationRun
 
@@ -189,7 +193,8 @@ def grader_eval(slugs, as_json, min_kappa, content_dir, store) -> None:
                     kappa=r.kappa, pass_accuracy=r.pass_accuracy, details=r.to_dict()))
             session.commit()
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([{**r.to_dict(), "overrides": overrides[r.slug]} for r in results],
+                              ensure_ascii=False, indent=2))
     else:
         click.echo(f"{'exercise':<32} {'samples':>7} {'exact':>6} {'adjac.':>6} {'kappa':>6} "
                    f"{'pass acc.':>9} {'inject.':>7} {'tokens':>8} {'cost':>9}")
@@ -200,6 +205,9 @@ def grader_eval(slugs, as_json, min_kappa, content_dir, store) -> None:
             for c in r.criteria:
                 click.echo(f"    {c.id:<28} exact {c.exact:.2f}  adjacent {c.adjacent:.2f}  kappa "
                            f"{'-' if c.kappa is None else f'{c.kappa:.2f}'}  confusion {c.confusion}")
+            o = overrides[r.slug]
+            if o["reviewed"]:
+                click.echo(f"    trainers' overrides: kept the judge's level on {o['kept']} of {o['reviewed']} criteria")
             for failure in r.failures:
                 click.echo(f"    not graded: {failure}")
     raise SystemExit(1 if any(r.kappa < min_kappa or r.failures for r in results) else 0)

@@ -185,6 +185,7 @@ def test_grader_eval_on_the_shipped_calibration_sets(make_app, llm_server, agree
     else:
         assert result.exit_code == 1 and evaluation["exact"] == 0.0 and evaluation["kappa"] < 0.6
     assert evaluation["tokens_in"] > 0 and evaluation["criteria"][0]["confusion"]
+    assert evaluation["overrides"] == {"reviewed": 0, "kept": 0, "changed": 0, "rate": None}
 
 
 def test_an_exercise_below_the_calibration_bar_sends_grades_to_a_trainer(app, client, llm_server):
