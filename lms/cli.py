@@ -285,3 +285,4 @@ def routes_command() -> None:
         click.echo(f"{rule.rule:<50} {methods:<10} {rule.endpoint}")
 
 from . import cli_certificates  # noqa: E402,F401  (the `lms certificates` commands)
+from . import cli_hr  # noqa: E402,F401  (the `lms hr` commands)

@@ -51,12 +51,24 @@ TABLE = [
     ("/credentials/status/{certificate}",   200,      200,    200,  200,    200, 200),
     ("/admin/certificates",                 L,        403,    403,  403,    403, 200),
     ("/static/css/app.css",                 200,      200,    200,  200,    200, 200),
+    ("/hr/people",                          L,        403,    403,  403,    200, 200),
+    ("/hr/people/{learner}",                L,        403,    403,  403,    200, 200),
+    ("/hr/attempts/{attempt}",              L,        403,    403,  403,    403, 403),  # hr_can_read_prompts off
+    ("/hr/assignments",                     L,        403,    403,  403,    200, 200),
+    ("/hr/import",                          L,        403,    403,  403,    200, 200),
+    ("/hr/export/status.csv",               L,        403,    403,  403,    200, 200),
+    ("/admin/api-tokens/",                  L,        403,    403,  403,    403, 200),
+    ("/api/v1/people",                      401,      401,    401,  401,    401, 401),  # a token, never a cookie
+    ("/api/v1/assignments",                 401,      401,    401,  401,    401, 401),
+    ("/api/v1/completions",                 401,      401,    401,  401,    401, 401),
+    ("/api/v1/certificates",                401,      401,    401,  401,    401, 401),
 ]
 POSTS = ["/logout", "/language", "/lessons/1/done", "/exercises/mini-brief/run", "/exercises/mini-brief/submit",
          "/courses/mini-exam/exam/start", "/admin/settings", "/attempts/1/appeal", "/notifications/read",
          "/admin/certificates/cert-abc/revoke",
          "/author/courses/mini/status", "/author/import", "/author/preview", "/author/exercises/mini-brief/v1/status",
-         "/author/exercises/mini-brief/v1/try", "/admin/trainers/1/courses"]
+         "/author/exercises/mini-brief/v1/try", "/admin/trainers/1/courses",
+         "/hr/assignments/1/delete", "/admin/api-tokens/1/revoke"]
 
 
 @pytest.fixture
@@ -80,7 +92,7 @@ def world(make_app):
         exam = ExamSession(user_id=learner.id, course_id=exam_course.id, exercise_ids=[exam_exercise.id])
         s.add(exam)
         s.commit()
-        ids = {"attempt": attempt.id, "certificate": cert.public_id, "exam": exam.id}
+        ids = {"attempt": attempt.id, "certificate": cert.public_id, "exam": exam.id, "learner": learner.id}
     return app, ids
 
 

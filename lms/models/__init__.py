@@ -5,6 +5,7 @@ from .attempts import (Attempt, AttemptStatus, ExamSession, ExamStatus, LessonPr
                        TargetRun)
 from .certificates import Certificate
 from .content import Course, Exercise, Lesson, Module, Quiz
+from .org import ApiToken, AssignedTrack, Assignment, Cohort, CohortMember, Department, DepartmentMember, Reminder
 from .review import Appeal, AuditEvent, CalibrationRun, Notification, Override, TrainerAssignment
 from .settings import Setting
 from .users import Role, User
@@ -13,4 +14,6 @@ metadata = SQLModel.metadata
 
 __all__ = ["Appeal", "AuditEvent", "CalibrationRun", "Notification", "Override", "TrainerAssignment", "Attempt", "AttemptStatus", "Certificate", "Course", "ExamSession", "ExamStatus", "Exercise",
            "Lesson", "LessonProgress", "Module", "Quiz", "QuizAttempt", "Role", "Setting", "TargetRun",
-           "User", "metadata"]
+           "User", "metadata",
+           "ApiToken", "AssignedTrack", "Assignment", "Cohort", "CohortMember", "Department", "DepartmentMember",
+           "Reminder"]
