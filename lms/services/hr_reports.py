@@ -190,12 +190,6 @@ def expiring_query(now: datetime, days: int = EXPIRY_WINDOW_DAYS):
             .where(where).order_by(c.c.expires_at, u.c.name))
 
 
-def expiring_count(session: Session, now: datetime, days: int = EXPIRY_WINDOW_DAYS) -> int:
-    c, u, where = _expiring(now, days)
-    return session.execute(select(func.count()).select_from(c.join(u, u.c.id == c.c.user_id))
-                           .where(where)).scalar_one()
-
-
 def status_query(now: datetime):
     """Every person and assigned track: the full export."""
     st = status_rows(now).subquery("st")
