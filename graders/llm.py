@@ -30,6 +30,7 @@ class LLMSettings:
     retry_after: float = 0.0
     judge_samples: int = 1        # judge calls per grade; the median level is kept
     judge_max_spread: int = 1     # a larger spread between samples sends the grade to review
+    redis_url: str | None = None  # shared by every worker: rpm/tpm counters and cooldowns
 
     @property
     def configured(self) -> bool:
@@ -49,10 +50,24 @@ class LLMSettings:
             retry_after=float(env.get("LMS_LLM_RETRY_AFTER", 0)),
             judge_samples=max(1, int(env.get("LMS_JUDGE_SAMPLES", 1))),
             judge_max_spread=int(env.get("LMS_JUDGE_MAX_SPREAD", 1)),
+            redis_url=env.get("LMS_REDIS_URL") or None,
         )
 
     def router_arguments(self) -> dict[str, Any]:
-        """The keyword arguments of litellm.Router: from the YAML file, or from the variables."""
+        """The keyword arguments of litellm.Router. With Redis (LMS_REDIS_URL), the router keeps
+        its usage counters and cooldowns there, so that the `rpm`/`tpm` limits of a deployment
+        hold across every worker process; deployments with such limits are routed by usage."""
+        args = self._router_arguments()
+        if self.redis_url:
+            args.setdefault("redis_url", self.redis_url)
+        limited = any(k in d or k in (d.get("litellm_params") or {})
+                      for d in args["model_list"] for k in ("rpm", "tpm"))
+        if limited:
+            args.setdefault("routing_strategy", "usage-based-routing-v2")
+        return args
+
+    def _router_arguments(self) -> dict[str, Any]:
+        """From the YAML file, or from the variables."""
         if self.config_path:
             with open(self.config_path, encoding="utf-8") as fh:
                 config = yaml.safe_load(fh) or {}
@@ -101,6 +116,26 @@ class Completion:
     latency_ms: int = 0
 
 
+def secrets_of(router_arguments: dict[str, Any]) -> list[str]:
+    """Keys, tokens and passwords in the router's arguments (values `os.environ/NAME` resolved)."""
+    from urllib.parse import urlsplit
+
+    found = []
+    params = [d.get("litellm_params") or {} for d in router_arguments.get("model_list") or []]
+    for key, value in [item for p in params for item in p.items()] + list(router_arguments.items()):
+        if not isinstance(value, str):
+            continue
+        if value.startswith("os.environ/"):
+            value = os.environ.get(value.removeprefix("os.environ/"), "")
+        if key.endswith("_url") and "@" in value:
+            value = urlsplit(value).password or ""
+        elif not any(word in key.lower() for word in ("key", "secret", "token", "password")):
+            continue
+        if len(value) >= 6:
+            found.append(value)
+    return sorted(set(found), key=len, reverse=True)
+
+
 class LLMClient:
     """Calls the `grader` and `target` aliases. Thread-safe; one per process."""
 
@@ -108,6 +143,7 @@ class LLMClient:
         self.settings = settings
         self._router = None
         self._lock = threading.Lock()
+        self._secrets: list[str] = []
 
     @property
     def configured(self) -> bool:
@@ -120,8 +156,21 @@ class LLMClient:
                 import litellm
 
                 litellm.telemetry = False
-                self._router = litellm.Router(**self.settings.router_arguments())
+                args = self.settings.router_arguments()
+                self._secrets = secrets_of(args)
+                self._router = litellm.Router(**args)
             return self._router
+
+    def redact(self, text: str) -> str:
+        """The text without the keys of the deployments (providers quote them in their errors)."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def warm_up(self) -> None:
+        """Import LiteLLM and build the router now (seconds), rather than in the first grading."""
+        if self.configured:
+            self._get_router()
 
     def complete(self, alias: str, messages: list[dict[str, str]], **params: Any) -> Completion:
         if not self.configured:
@@ -131,7 +180,7 @@ class LLMClient:
         try:
             response = router.completion(model=alias, messages=messages, **params)
         except Exception as exc:  # LiteLLM raises many provider-specific types; all mean "failed"
-            raise LLMError(f"{type(exc).__name__}: {str(exc)[:500]}") from exc
+            raise LLMError(self.redact(f"{type(exc).__name__}: {exc}")[:500]) from exc
         latency_ms = int((time.monotonic() - started) * 1000)
         try:
             text = response.choices[0].message.content or ""

@@ -44,6 +44,7 @@ class Criterion:
     label: dict[str, str] = field(default_factory=dict)
     hint: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    lesson: str = ""  # "module-slug/lesson-slug": the lesson that teaches what this criterion checks
 
     @property
     def needs_llm(self) -> bool:
@@ -103,7 +104,8 @@ class ExerciseSpec:
         return prompt.replace("{{input}}", pick(self.input_data, lang)) if self.input_data else prompt
 
 
-CRITERION_COMMON = {"id", "kind", "weight", "on", "gate", "label", "hint"}
+CRITERION_COMMON = {"id", "kind", "weight", "on", "gate", "label", "hint", "lesson"}
+LESSON_REF_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def parse_exercise(data: Any, source: str = "exercise") -> ExerciseSpec:
@@ -166,13 +168,16 @@ def parse_exercise(data: Any, source: str = "exercise") -> ExerciseSpec:
         if weight <= 0:
             raise SpecError(f"{cwhere}: weight must be positive")
         params = {k: v for k, v in rc.items() if k not in CRITERION_COMMON}
+        lesson = str(rc.get("lesson") or "")
+        if lesson and not LESSON_REF_RE.match(lesson):
+            raise SpecError(f"{cwhere}: lesson {lesson!r} must be module-slug/lesson-slug")
         registry.get(kind).validate(params, cwhere)
         criteria.append(
             Criterion(
                 id=cid, kind=kind, weight=weight, on=on, gate=bool(rc.get("gate", False)),
                 label=localized(rc.get("label"), f"{cwhere}.label"),
                 hint=localized(rc.get("hint"), f"{cwhere}.hint"),
-                params=params,
+                params=params, lesson=lesson,
             )
         )
     total = sum(c.weight for c in criteria)

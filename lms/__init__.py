@@ -29,6 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config_module.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if app.config.get("TRUSTED_PROXIES"):  # behind a load balancer: the client address is in X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     csrf.init_app(app)
@@ -43,18 +48,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .queue import GradingQueue
 
     app.extensions["queue"] = GradingQueue(app)
+    from .services import xapi
+
+    xapi.init_app(app)  # LMS_XAPI_*: statements for the organisation's LRS, delivered by the queue
 
     from .models import User
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session().get(User, int(user_id)) if user_id.isdigit() else None
+        user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None  # switched off or deleted: signed out
 
     from . import admin, author, auth, credentials, errors, hr, learn, review, verify, views_common
     from .admin import certificates as _admin_certificates  # noqa: F401 (its routes, on admin.bp)
+    from .admin import account_deletion as _admin_account_deletion  # noqa: F401 (its routes, on admin.bp)
 
     for module in (auth, learn, verify, credentials, review, author, hr, admin):
         app.register_blueprint(module.bp)
+    from . import account
+
+    app.register_blueprint(account.bp)
     errors.init_app(app)
     views_common.init_app(app)
 

@@ -243,11 +243,13 @@ def run_command(host: str, port: int, workers: int) -> None:
 
 
 @main.command("worker")
-@click.option("--workers", default=4, show_default=True, help="Grading threads.")
+@click.option("--workers", "--concurrency", "workers", default=32, show_default=True,
+              help="Grading threads: attempts graded at once (they mostly wait for the model).")
 @with_appcontext
 def worker_command(workers: int) -> None:
     """Consume grading jobs (on any machine that reaches the database and the queue)."""
     queue = current_app.extensions["queue"]
+    current_app.extensions["llm"].warm_up()
     click.echo(f"Worker consuming the {queue.backend} queue with {workers} thread(s).")
     queue.consumer(workers=workers).run()
 
@@ -286,3 +288,5 @@ def routes_command() -> None:
 
 from . import cli_certificates  # noqa: E402,F401  (the `lms certificates` commands)
 from . import cli_hr  # noqa: E402,F401  (the `lms hr` commands)
+from . import cli_xapi  # noqa: E402,F401  (`lms xapi status`, `lms xapi flush`)
+from . import cli_privacy  # noqa: E402,F401  (`lms users delete`, `lms privacy purge`)

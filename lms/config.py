@@ -42,8 +42,16 @@ def load(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, 
         "GRADING_RETRY_DELAY": float(env.get("LMS_GRADING_RETRY_DELAY", 60)),
         "GRADING_STALE_AFTER": float(env.get("LMS_GRADING_STALE_AFTER", 900)),
         "MAX_PROMPT_CHARS": int(env.get("LMS_MAX_PROMPT_CHARS", 8000)),
+        # default of the admin setting prompt_retention_days; 0 keeps prompts forever
+        "PROMPT_RETENTION_DAYS": int(env.get("LMS_PROMPT_RETENTION_DAYS", 365)),
         "DOUBLE_SUBMIT_SECONDS": 30,  # the same prompt sent twice within this window is one attempt
         "CALIBRATION_MIN_KAPPA": float(env.get("LMS_CALIBRATION_MIN_KAPPA", 0.6)),
+        # sign-in throttling, counted in the database (shared by every web process)
+        "LOGIN_MAX_FAILURES": int(env.get("LMS_LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_WINDOW": int(env.get("LMS_LOGIN_WINDOW", 900)),
+        "LOGIN_LOCKOUT": int(env.get("LMS_LOGIN_LOCKOUT", 900)),
+        "LOGIN_IP_MAX_FAILURES": int(env.get("LMS_LOGIN_IP_MAX_FAILURES", 30)),
+        "TRUSTED_PROXIES": int(env.get("LMS_TRUSTED_PROXIES", 0)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("LMS_ENV") == "production",

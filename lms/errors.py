@@ -1,6 +1,15 @@
 """Error pages written for people, in both languages; never a stack trace."""
-from flask import Flask, render_template
+import logging
+
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+log = logging.getLogger(__name__)
+
+# The database is unreachable (restarted, failed over, too many connections) or busy.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +24,26 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/error.html", code=400, csrf=True), 400
+
+    def database_unavailable(error):
+        """A clean 503 while the database is away; the engine's pre-ping reconnects afterwards,
+        without a restart. The page is rendered without touching the database."""
+        log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                session.close()
+            except Exception:  # noqa: BLE001  (the connection is already gone)
+                pass
+        from .extensions import login_manager
+
+        from . import select_locale
+
+        g._login_user = login_manager.anonymous_user()  # the page cannot load the account now
+        g.lang = select_locale()  # from the session or the browser, then
+        response = app.make_response((render_template("errors/error.html", code=503), 503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for exc_class in DATABASE_DOWN:
+        app.register_error_handler(exc_class, database_unavailable)

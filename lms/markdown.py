@@ -1,6 +1,8 @@
 """The one place where Markdown becomes HTML: CommonMark (markdown-it-py), then bleach."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import bleach
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,6 +31,12 @@ ALLOWED_PROTOCOLS = ["http", "https", "mailto"]
 
 
 def render(text: str) -> Markup:
-    html = _md.render(text or "")
+    return _render(text or "")
+
+
+@lru_cache(maxsize=512)
+def _render(text: str) -> Markup:
+    """Cached by text: a lesson is parsed and sanitised once per process, not at every view."""
+    html = _md.render(text)
     return Markup(bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                                protocols=ALLOWED_PROTOCOLS, strip=True))

@@ -28,7 +28,11 @@ class GradingQueue:
     def __init__(self, app: Flask):
         self.app = app
         if app.config["REDIS_URL"]:
-            self.huey = RedisHuey(app.config["QUEUE_NAME"], url=app.config["REDIS_URL"])
+            from redis import ConnectionPool
+
+            # Short timeouts: a submit while Redis is away stores the attempt and answers at once.
+            pool = ConnectionPool.from_url(app.config["REDIS_URL"], socket_connect_timeout=3, socket_timeout=10)
+            self.huey = RedisHuey(app.config["QUEUE_NAME"], connection_pool=pool)
             self.backend = "redis"
         else:
             self.huey = SqliteHuey(app.config["QUEUE_NAME"], filename=app.config["QUEUE_FILE"])
@@ -36,6 +40,8 @@ class GradingQueue:
         self.huey.results = False
         self._grade = self.huey.task(name="grade_attempt")(self._grade_task)
         self.huey.periodic_task(crontab(minute="*"), name="requeue_due")(self._requeue_task)
+        # Daily; idempotent, so several workers each running it is harmless.
+        self.huey.periodic_task(crontab(minute="17", hour="3"), name="purge_prompts")(self._purge_task)
 
     def _grade_task(self, attempt_id: int) -> None:
         from .services import grading
@@ -51,11 +57,24 @@ class GradingQueue:
             if count:
                 log.info("re-enqueued %d attempts", count)
 
-    def enqueue(self, attempt_id: int) -> None:
+    def _purge_task(self) -> None:
+        from .services import privacy
+
+        with self.app.app_context(), db.new_session() as session:
+            count = privacy.purge(session)
+            if count:
+                log.info("retention: purged the prompts of %d attempts", count)
+
+    def enqueue(self, attempt_id: int) -> bool:
+        """Enqueue the grading of a stored attempt; False when the queue is unreachable (the
+        attempt stays `queued` in the database and the reconciler enqueues it again)."""
         try:
             self._grade(attempt_id)
-        except Exception:  # the attempt is stored; the reconciler will enqueue it again
-            log.exception("could not enqueue attempt %s; the reconciler will retry", attempt_id)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not enqueue attempt %s (%s); the reconciler will retry",
+                        attempt_id, str(exc)[:200])
+            return False
+        return True
 
     def pending(self) -> int:
         return self.huey.pending_count()

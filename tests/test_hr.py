@@ -350,15 +350,17 @@ def build_company(app):
 
 def test_dashboard_charts_each_have_their_table(hr_app):
     build_company(hr_app)
+    hr_app.config["HR_MIN_GROUP_SIZE"] = 3  # every group shown (hiding: the tests below)
     html = login(hr_app).get("/hr/").get_data(as_text=True)
     assert html.count('role="img"') == 3 and html.count("<svg") == 3
     for chart in ("departments-chart", "cohorts-chart", "progress-chart"):
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in html and f'<title id="{chart}-title">' in html
     departments = table_rows(html, "By department")
-    # Sales: 8 people, 8 tracks + east0's second one; Sales/East (3 people) is hidden
+    # Sales: 8 people, 8 tracks + east0's second one
     assert departments == [["Sales", "8", "9", "3 (33 %)", "2 (22 %)", "1"],
+                           ["Sales/East", "3", "4", "1 (25 %)", "0 (0 %)", "1"],
                            ["Sales/West", "5", "5", "2 (40 %)", "2 (40 %)", "0"]]
-    assert "1 group is hidden." in html
+    assert "group is hidden" not in html and "groups are hidden" not in html
     assert table_rows(html, "By cohort") == [["Spring 2027", "5", "5", "2 (40 %)", "2 (40 %)", "0"]]
     progress = table_rows(html, "Progress over time")
     assert len(progress) == 12 and progress[-1][0] == utcnow().strftime("%Y-%m")
@@ -381,8 +383,9 @@ def test_groups_smaller_than_the_minimum_are_hidden(make_app):
     seed(app)
     build_company(app)
     html = login(app).get("/hr/").get_data(as_text=True)
-    assert [r[0] for r in table_rows(html, "By department")] == ["Sales", "Sales/West"]
-    assert "Groups of fewer than 4 people are not shown" in html
+    # Sales/East (3) is too small; Sales/West too, as Sales minus Sales/West would be Sales/East
+    assert [r[0] for r in table_rows(html, "By department")] == ["Sales"]
+    assert "2 groups are hidden." in html and "Groups of fewer than 4 people are not shown" in html
     app.config["HR_MIN_GROUP_SIZE"] = 3
     html = login(app).get("/hr/").get_data(as_text=True)
     assert [r[0] for r in table_rows(html, "By department")] == ["Sales", "Sales/East", "Sales/West"]
@@ -394,6 +397,127 @@ def test_groups_smaller_than_the_minimum_are_hidden(make_app):
     rows = list(csv.reader(io.StringIO(client.get("/hr/export/departments.csv").get_data(as_text=True))))
     assert len(rows) == 1  # the header only
     assert len(list(csv.reader(io.StringIO(client.get("/hr/export/progress.csv").get_data(as_text=True))))) == 1
+
+
+def shown_figures(client, min_size):
+    """The dashboard's figures as an attacker reads them: the whole, the departments by path, the
+    cohorts (people, tracks, completed, certified, overdue); the exports must show the same."""
+    html = client.get("/hr/").get_data(as_text=True)
+
+    def figures(cells):
+        return [int(c.split()[0]) for c in cells]
+
+    total = [int(re.search(rf"<dt>{label}</dt><dd>(\d+)", html).group(1)) for label in (
+        "People with an assigned track", "Assigned tracks", "Completed", "Certified today", "Overdue")]
+    tables = {}
+    for caption, report in (("By department", "departments"), ("By cohort", "cohorts")):
+        rows = table_rows(html, caption) if f"<caption>{caption}</caption>" in html else []
+        tables[caption] = {r[0]: figures(r[1:]) for r in rows}
+        exported = list(csv.reader(io.StringIO(client.get(f"/hr/export/{report}.csv").get_data(as_text=True))))[1:]
+        assert {r[0]: [int(v) for v in r[1:6]] for r in exported} == tables[caption]
+    return total, tables["By department"], tables["By cohort"]
+
+
+def subtraction_leaks(total, departments, cohorts, min_size):
+    """What a parent's figures minus its shown children's give: each remainder that is somebody
+    but fewer than `min_size` people singles them out."""
+    leaks = []
+
+    def check(name, parent, children):
+        rest = [p - sum(c[i] for c in children) for i, p in enumerate(parent)]
+        if 0 < rest[0] < min_size:
+            leaks.append((name, rest))
+
+    def parent_of(path):
+        return path.rpartition("/")[0] or None
+
+    check("(organisation, by department)", total, [f for p, f in departments.items() if parent_of(p) is None])
+    for path, parent in departments.items():
+        check(path, parent, [f for p, f in departments.items() if parent_of(p) == path])
+    check("(organisation, by cohort)", total, list(cohorts.values()))
+    return leaks
+
+
+def test_hidden_groups_cannot_be_recovered_by_subtraction(hr_app):
+    build_company(hr_app)
+    client = login(hr_app)
+    total, departments, cohorts = shown_figures(client, 5)
+    # the attack: Sales minus Sales/West would be Sales/East's figures (3 people: too few to show)
+    if "Sales/West" in departments:
+        assert [s - w for s, w in zip(departments["Sales"], departments["Sales/West"])] != [3, 4, 1, 0, 1]
+    # and the whole minus the cohort Spring 2027 (the West) would be the East again
+    assert "Spring 2027" not in cohorts
+    assert subtraction_leaks(total, departments, cohorts, 5) == []
+    # deeper: Ops/A 6, Ops/B 5, Ops/C 2; 2 people in no department; cohorts of 6 and 2 in Ops
+    import_people(hr_app, [f"a{i}@example.org,A {i},Ops/A,Night," for i in range(6)]
+                  + [f"b{i}@example.org,B {i},Ops/B,," for i in range(5)]
+                  + [f"c{i}@example.org,C {i},Ops/C,Day," for i in range(2)]
+                  + [f"n{i}@example.org,N {i},,," for i in range(2)])
+    assign(hr_app, utcnow().date() + timedelta(days=30), department="Ops")
+    for i in range(2):
+        assign(hr_app, utcnow().date() + timedelta(days=30), email=f"n{i}@example.org")
+    for min_size in (2, 3, 4, 5, 6, 7, 9, 14):
+        hr_app.config["HR_MIN_GROUP_SIZE"] = min_size
+        total, departments, cohorts = shown_figures(client, min_size)
+        assert subtraction_leaks(total, departments, cohorts, min_size) == [], min_size
+        assert all(f[0] >= min_size for f in [*departments.values(), *cohorts.values()])
+    hr_app.config["HR_MIN_GROUP_SIZE"] = 5
+    total, departments, cohorts = shown_figures(client, 5)
+    # Ops/C (2) hidden, so Ops/B (the smallest shown sibling) too; the 2 people without a department
+    # leave the whole minus the departments at 2: Sales (8), the smaller top one, is hidden too
+    assert sorted(departments) == ["Ops", "Ops/A"] and total[0] == 8 + 13 + 2
+    # Day (2) hidden; 23 people minus Night and Spring 2027 leaves 12: enough to show both
+    assert cohorts == {"Night": [6, 6, 0, 0, 0], "Spring 2027": [5, 5, 2, 2, 0]}
+
+
+def test_cached_dashboard_figures_follow_every_change_and_time(hr_app, monkeypatch):
+    """The aggregates are cached between requests (hr_cache), never stale: a certificate issued
+    (a graded attempt that completes a track) or revoked, an assignment, a change made in SQL, and
+    time (a certificate expiring, a due date passing) all show at once."""
+    import sqlalchemy as sa
+
+    from lms.hr import routes
+    from lms.services import hr_cache, hr_reports
+
+    build_company(hr_app)
+    hr_app.config["HR_MIN_GROUP_SIZE"] = 3
+    client = login(hr_app)
+
+    def figures():
+        total, departments, cohorts = shown_figures(client, 3)
+        return total, departments.get("Sales/West"), cohorts.get("Spring 2027")
+
+    total, west, spring = figures()
+    assert total == [8, 9, 3, 2, 1] and west == [5, 5, 2, 2, 0] and spring == [5, 5, 2, 2, 0]
+    store = hr_app.extensions["hr_cache"]
+    assert set(store) == {"department_sums", "cohort_sums", "completed_by_month"}
+    with hr_app.app_context(), db.new_session() as s:
+        version = hr_cache.version(s)
+    assert version and all(e.version == version for e in store.values())
+    store["department_sums"].value = {None: hr_reports.Rates(people=99, tracks=99)}  # the next visit reads it
+    assert figures()[0][:2] == [99, 99]
+    certify(hr_app, "west3@example.org")  # what grading does when a track is complete
+    total, west, spring = figures()
+    assert total == [8, 9, 4, 3, 1] and west == [5, 5, 3, 3, 0] and spring == [5, 5, 3, 3, 0]
+    with hr_app.app_context(), db.new_session() as s:  # revoked
+        cert = s.exec(select(Certificate).join(User).where(User.email == "west3@example.org")).one()
+        cert.revoked_at = utcnow()
+        s.commit()
+    assert figures()[0] == [8, 9, 3, 2, 1]
+    assign(hr_app, utcnow().date() - timedelta(days=1), slug="mini-exam", cohort="Spring 2027")
+    total, west, spring = figures()
+    assert total == [8, 14, 3, 2, 6] and spring == [5, 10, 2, 2, 5]
+    with hr_app.app_context(), db.new_session() as s:  # in SQL, behind the application's back
+        s.execute(sa.text("DELETE FROM cohort_member"))
+        s.commit()
+    assert figures()[2] is None
+    # time alone: west1's certificate expires in 25 days, the Sales track is due in 20
+    later = utcnow() + timedelta(days=26)
+    monkeypatch.setattr(routes, "utcnow", lambda: later)
+    total, west, _ = figures()
+    assert total[3] == 1 and west[3] == 1  # certified: west0 only
+    assert total[4] == total[1] - total[2] == 11  # every track not completed is overdue
+    assert all(e.since == later for e in store.values())
 
 
 # -- exports ----------------------------------------------------------------------------------

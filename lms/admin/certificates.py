@@ -12,6 +12,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import db
+from ..form_messages import REQUIRED, TOO_LONG
 from ..models import Certificate, Role, User
 from ..models.base import utcnow
 from ..services import credentials
@@ -22,7 +23,8 @@ PAGE = 100
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for the revocation"), validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(_l("Reason for the revocation"),
+                           validators=[DataRequired(message=REQUIRED), Length(max=500, message=TOO_LONG)])
 
 
 @bp.route("/certificates")

@@ -35,7 +35,7 @@ def trainer_courses(user_id: int):
     from flask import abort, request
 
     from ..learn.forms import EmptyForm
-    from ..services.review import audit
+    from ..services.audit import audit
 
     s = db.session()
     trainer = s.get(User, user_id)
@@ -67,7 +67,8 @@ def save_settings():
     names = sorted({line.strip() for line in form.confidential_names.data.splitlines() if line.strip()})
     for key, value in (("confidentiality_policy", form.confidentiality_policy.data), ("confidential_names", names),
                        ("daily_runs", form.daily_runs.data), ("daily_submissions", form.daily_submissions.data),
-                       ("hr_can_read_prompts", bool(form.hr_can_read_prompts.data))):
+                       ("hr_can_read_prompts", bool(form.hr_can_read_prompts.data)),
+                       ("prompt_retention_days", form.prompt_retention_days.data)):
         settings.put(s, key, value, user_id=current_user.id)
     flash(_("Settings saved."), "success")
     return redirect(url_for("admin.index"))

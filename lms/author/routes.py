@@ -255,4 +255,4 @@ def exercise_insight(slug: str):
     spec = content.exercise_spec(row)
     labels = {c.id: c.label.get(g.lang) or c.label["en"] for c in spec.criteria}
     return render_template("author/insight.html", row=row, data=insight.exercise_insight(db.session(), slug),
-                           labels=labels)
+                           labels=labels, trend=insight.agreement_over_time(db.session(), slug))

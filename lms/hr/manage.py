@@ -9,10 +9,11 @@ from .. import db
 from ..models import Assignment
 from ..models.base import utcnow
 from ..models.content import loc
-from ..services import hr_import, hr_org
+from ..services import account_setup, hr_import, hr_org
 from ..services.hr_org import OrgError
 from ..views_common import roles_required
 from .forms import AssignmentForm, EmptyForm, ImportForm
+from .invitations import send_invitations
 from .routes import HR, bp
 
 
@@ -30,13 +31,15 @@ def import_people():
             flash(_("Imported %(rows)d row(s): %(created)d account(s) created, %(updated)d updated, "
                     "%(unchanged)d unchanged.", rows=report.rows, created=report.created,
                     updated=report.updated, unchanged=report.unchanged), "success")
+            if form.send_invitations.data:
+                send_invitations(report.created_ids)
             return redirect(url_for("hr.import_people"))
     elif form.errors:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     status = 422 if error or (report and not report.imported) else 200
     return render_template("hr/import.html", form=form, report=report, error=error,
                            max_kb=hr_import.MAX_BYTES // 1024, max_rows=hr_import.MAX_ROWS,
-                           columns=hr_import.COLUMNS), status
+                           columns=hr_import.COLUMNS, invite_days=account_setup.INVITE_DAYS), status
 
 
 def _assignment_form() -> AssignmentForm:

@@ -13,6 +13,7 @@ from ..models import Attempt, Certificate, Cohort, CohortMember, Department, Dep
 from ..models.base import utcnow
 from ..services import hr_org, review, settings
 from ..views_common import roles_required
+from .forms import EmptyForm
 from .routes import HR, bp
 
 PAGE = 50
@@ -32,7 +33,7 @@ def people():
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
     rows = list(s.exec(query.order_by(User.name, User.id).offset((page - 1) * PAGE).limit(PAGE)))
     return render_template("hr/people.html", rows=rows, q=q, page=page, pages=max(1, -(-total // PAGE)),
-                           total=total)
+                           total=total, invite_form=EmptyForm())
 
 
 @bp.route("/people/<int:user_id>")
@@ -52,7 +53,8 @@ def person(user_id: int):
                            .order_by(Attempt.created_at.desc()).limit(100)))
     return render_template("hr/person.html", person=user, department=department, cohorts=cohorts,
                            assignments=hr_org.my_assignments(s, user.id), certificates=certificates,
-                           attempts=attempts, can_read=settings.get(s, "hr_can_read_prompts"), now=utcnow())
+                           attempts=attempts, can_read=settings.get(s, "hr_can_read_prompts"), now=utcnow(),
+                           invite_form=EmptyForm())
 
 
 @bp.route("/attempts/<int:attempt_id>")

@@ -13,6 +13,7 @@ from ..extensions import csrf
 from ..models import Role
 from ..models.base import utcnow
 from ..services import hr_charts, hr_export, hr_org, hr_reports, mailer
+from ..services.audit import audit
 from ..views_common import roles_required
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -57,7 +58,7 @@ def overview():
     sums = hr_reports.department_sums(s, now)
     total = hr_reports.totals(s, now, sums)
     departments = hr_reports.by_department(s, now, min_size, sums)
-    cohorts = hr_reports.by_cohort(s, now, min_size)
+    cohorts = hr_reports.by_cohort(s, now, min_size, total)
     progress = hr_reports.progress(s, now, total, min_size)
     overdue = s.execute(hr_reports.overdue_query(now).limit(LIST_LIMIT)).all()
     expiring = s.execute(hr_reports.expiring_query(now).limit(LIST_LIMIT)).all()
@@ -78,6 +79,8 @@ def export(name: str, fmt: str):
     if report is None:
         abort(404)
     s, now, lang = db.session(), utcnow(), g.lang
+    audit(s, current_user.id, "hr_export", f"report:{name}", format=fmt)
+    s.commit()
     min_size = current_app.config["HR_MIN_GROUP_SIZE"]
     filename = f"{name}-{now:%Y-%m-%d}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
@@ -95,4 +98,4 @@ def export(name: str, fmt: str):
     return Response(stream_with_context(generate()), headers=headers, mimetype="text/csv; charset=utf-8")
 
 
-from . import manage, people  # noqa: E402,F401  (their routes, on this blueprint)
+from . import invitations, manage, people  # noqa: E402,F401  (their routes, on this blueprint)

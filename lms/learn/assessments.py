@@ -106,4 +106,6 @@ def exam_exercise(session_id: int, exercise_slug: str):
         attempt = grading.submit(db.session(), current_user, exercise, form.prompt.data, g.lang, exam=sitting)
     except (grading.SubmissionError, exams.ExamError) as exc:
         return _exercise_page(exercise, module, c, form, status=400, error=str(exc), exam_session=sitting)
+    if grading.queue_was_down():
+        flash(str(grading.QUEUE_DOWN_MESSAGE), "info")
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))

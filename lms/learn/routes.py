@@ -10,7 +10,8 @@ from graders import LLMError, run_target
 
 from .. import db
 from ..models import Appeal, Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role, TargetRun
-from ..services import budgets, certification, exams, grading, guard, progress, quizzes, review
+from ..services import (budgets, certification, drafts, exams, feedback, grading, guard, next_steps, progress, quizzes,
+                        review)
 from ..services.content import exercise_spec
 from ..views_common import render, wants_partial
 from .forms import EmptyForm, PromptForm
@@ -67,6 +68,7 @@ def dashboard():
                            .order_by(Attempt.created_at.desc()).limit(5)))
     return render_template("learn/dashboard.html", rows=rows, certificates=certificates,
                            attempts=attempts, llm_ready=current_app.extensions["llm"].configured,
+                           tracks=next_steps.plan(s, current_user.id),
                            notifications=review.unread(s, current_user.id), form=EmptyForm())
 
 
@@ -96,10 +98,11 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     index = [x.id for x in lessons].index(lesson_row.id)
     nxt = lessons[index + 1] if index + 1 < len(lessons) else None
     next_module = s.get(Module, nxt.module_id) if nxt else None
+    done = progress.done_lesson_ids(s, current_user.id)
     return render_template(
         "learn/lesson.html", course=c, module=module, lesson=lesson_row, form=EmptyForm(),
-        done=lesson_row.id in progress.done_lesson_ids(s, current_user.id),
-        progress=progress.course_progress(s, current_user.id, c), next_lesson=nxt,
+        done=lesson_row.id in done,
+        progress=progress.course_progress(s, current_user.id, c, lessons, done), next_lesson=nxt,
         next_module=next_module)
 
 
@@ -128,23 +131,37 @@ def lesson_done(lesson_id: int):
 def _attempts(exercise_slug: str) -> list[tuple[Attempt, Exercise]]:
     return list(db.session().exec(select(Attempt, Exercise).join(Exercise)
                                   .where(Attempt.user_id == current_user.id, Exercise.slug == exercise_slug)
-                                  .order_by(Attempt.created_at.desc())))
+                                  .order_by(Attempt.created_at.desc(), Attempt.id.desc())))
 
 
 def _exercise_page(exercise, module, course, form, status=200, run=None, error=None, exam_session=None):
     spec = exercise_spec(exercise)
+    attempts = [] if exam_session else _attempts(exercise.slug)
+    draft = None if exam_session else drafts.get(db.session(), current_user.id, exercise.slug)
     return render_template("learn/exercise.html", exercise=exercise, spec=spec, module=module,
                            course=course, form=form, run=run, error=error, exam_session=exam_session,
-                           attempts=[] if exam_session else _attempts(exercise.slug),
+                           attempts=attempts, draft=draft, previous=_previous(attempts),
+                           limits=feedback.length_limits(spec),
                            llm_ready=current_app.extensions["llm"].configured,
                            max_chars=current_app.config["MAX_PROMPT_CHARS"]), status
+
+
+def _previous(attempts: list[tuple[Attempt, Exercise]]) -> dict | None:
+    """The learner's last attempt, its rubric and the lessons of its criteria (shown beside the editor)."""
+    if not attempts:
+        return None
+    attempt, exercise_row = attempts[0]
+    spec = exercise_spec(exercise_row)
+    return {"attempt": attempt, "exercise": exercise_row, "criteria": {c.id: c for c in spec.criteria},
+            "help": feedback.criteria_help(db.session(), exercise_row, spec, g.lang)}
 
 
 @bp.route("/exercises/<slug>")
 @login_required
 def exercise(slug: str):
     exercise_row, module, c = _exercise(slug)
-    return _exercise_page(exercise_row, module, c, PromptForm())
+    draft = drafts.get(db.session(), current_user.id, exercise_row.slug)
+    return _exercise_page(exercise_row, module, c, PromptForm(data={"prompt": draft.text} if draft else None))
 
 
 @bp.route("/exercises/<slug>/run", methods=["POST"])
@@ -202,6 +219,9 @@ def submit(slug: str):
         attempt = grading.submit(db.session(), current_user, exercise_row, form.prompt.data, g.lang)
     except grading.SubmissionError as exc:
         return _exercise_page(exercise_row, module, c, form, status=400, error=str(exc))
+    drafts.clear(db.session(), current_user.id, exercise_row.slug)
+    if grading.queue_was_down():
+        flash(str(grading.QUEUE_DOWN_MESSAGE), "info")
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))
 
 
@@ -219,7 +239,8 @@ def attempt(attempt_id: int):
     spec = exercise_spec(exercise_row)
     appeal = s.exec(select(Appeal).where(Appeal.attempt_id == row.id)).first()
     return render("learn/attempt.html", "learn/_report.html", attempt=row, exercise=exercise_row,
-                  spec=spec, criteria={c.id: c for c in spec.criteria}, appeal=appeal, form=EmptyForm())
+                  spec=spec, criteria={c.id: c for c in spec.criteria}, appeal=appeal, form=EmptyForm(),
+                  help=feedback.criteria_help(s, exercise_row, spec, g.lang))
 
 
 @bp.route("/attempts/<int:attempt_id>/appeal", methods=["POST"])

@@ -5,10 +5,13 @@ from .attempts import (Attempt, AttemptStatus, ExamSession, ExamStatus, LessonPr
                        TargetRun)
 from .certificates import Certificate
 from .content import Course, Exercise, Lesson, Module, Quiz
+from .drafts import PromptDraft
 from .org import ApiToken, AssignedTrack, Assignment, Cohort, CohortMember, Department, DepartmentMember, Reminder
 from .review import Appeal, AuditEvent, CalibrationRun, Notification, Override, TrainerAssignment
+from .security import LoginEvent
 from .settings import Setting
 from .users import Role, User
+from .xapi import XapiStatement
 
 metadata = SQLModel.metadata
 
@@ -16,4 +19,4 @@ __all__ = ["Appeal", "AuditEvent", "CalibrationRun", "Notification", "Override",
            "Lesson", "LessonProgress", "Module", "Quiz", "QuizAttempt", "Role", "Setting", "TargetRun",
            "User", "metadata",
            "ApiToken", "AssignedTrack", "Assignment", "Cohort", "CohortMember", "Department", "DepartmentMember",
-           "Reminder"]
+           "Reminder", "LoginEvent", "PromptDraft", "XapiStatement"]

@@ -39,6 +39,7 @@ class Attempt(SQLModel, table=True):
         Index("ix_attempt_status_retry", "status", "retry_at"),
         Index("ix_attempt_cache", "exercise_id", "prompt_hash", "lang", "grader_key"),
         Index("ix_attempt_user_created", "user_id", "created_at"),
+        Index("ix_attempt_purge", "purged_at", "created_at"),  # the retention purge (services/privacy.py)
     )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
@@ -59,6 +60,9 @@ class Attempt(SQLModel, table=True):
     graded_at: datetime | None = None
     reviewed_at: datetime | None = None
     reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+    # When the prompt, the model's output and the judge's reply were erased (retention limit or
+    # account deleted); the score, status and dates stay.
+    purged_at: datetime | None = None
 
 
 class QuizAttempt(SQLModel, table=True):

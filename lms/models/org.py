@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Connection, Index, UniqueConstraint, and_, case, event, func, inspect,
-                        select, update)
+from sqlalchemy import (BigInteger, CheckConstraint, Connection, Index, UniqueConstraint, and_, case, event, func,
+                        inspect, select, update)
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
@@ -84,7 +84,8 @@ class AssignedTrack(SQLModel, table=True):
                       Index("ix_assigned_track_user_state", "user_id", "person", "due_on", "completed_at",
                             "valid_until"),
                       Index("ix_assigned_track_due", "due_on", "completed_at"),
-                      Index("ix_assigned_track_completed", "completed_at"))
+                      Index("ix_assigned_track_completed", "completed_at"),
+                      Index("ix_assigned_track_valid_until", "valid_until"))  # the next expiry (hr_cache)
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     course_id: int = Field(foreign_key="course.id")
@@ -93,6 +94,15 @@ class AssignedTrack(SQLModel, table=True):
     completed_at: datetime | None = None   # first certificate (not revoked) of the track
     valid_until: datetime | None = None    # latest expiry of those certificates; NULL: one never expires
     person: int = 0  # 1 on exactly one row per person: SUM(person) counts people, no COUNT(DISTINCT)
+
+
+class HrDataVersion(SQLModel, table=True):
+    """One row (id 1): a counter that database triggers raise in every transaction that changes
+    assigned_track or cohort_member, whoever changes them (migration 0012). The key of the
+    dashboard's cached aggregates (services/hr_cache.py)."""
+    __tablename__ = "hr_data_version"
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)
 
 
 class Reminder(SQLModel, table=True):

@@ -49,7 +49,9 @@ class Notification(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who did what, when: overrides, settings, prompt text read by HR, revocations..."""
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_created", "created_at"),)
+    __table_args__ = (Index("ix_audit_event_created", "created_at"),
+                      Index("ix_audit_event_action_created", "action", "created_at"),  # the admin's filters
+                      Index("ix_audit_event_actor_created", "actor_id", "created_at"))
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
     actor_id: int | None = Field(default=None, foreign_key="user.id")

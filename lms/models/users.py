@@ -25,6 +25,7 @@ class User(UserMixin, SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=5)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None  # erased at the person's request: name and e-mail anonymised
 
     @property
     def is_active(self) -> bool:  # Flask-Login

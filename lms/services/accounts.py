@@ -37,6 +37,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if user.active and check_password(user, password) else None
 
 
+def user_id_for(session: Session, email: str) -> int | None:
+    return session.exec(select(User.id).where(User.email == email.strip().lower())).first()
+
+
 def create_user(session: Session, email: str, name: str, password: str, role: Role | str) -> User:
     user = User(email=email.strip().lower(), name=name, password_hash=hash_password(password),
                 role=Role(role).value)

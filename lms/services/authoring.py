@@ -35,6 +35,11 @@ class AuthoringError(ValueError):
     """The content cannot be saved; the message says what to fix."""
 
 
+def normalise(value: str | None) -> str:
+    """Browsers send CRLF line ends; files and the database keep LF."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_yaml_exercise(text: str) -> tuple[ExerciseSpec, dict[str, Any]]:
     try:
         data = yaml.safe_load(text)
@@ -53,6 +58,7 @@ def latest(session: Session, slug: str) -> Exercise | None:
 def save_exercise(session: Session, user: User, text: str, module: Module) -> Exercise:
     """Save an exercise from its YAML. A new slug creates version 1 as a draft; a change to a
     published version creates the next version as a draft; a draft is edited in place."""
+    text = normalise(text)
     spec, data = parse_yaml_exercise(text)
     row = latest(session, spec.slug)
     if row is not None and row.module_id not in (None, module.id):
@@ -65,7 +71,9 @@ def save_exercise(session: Session, user: User, text: str, module: Module) -> Ex
             data["version"] = version
             text = _set_version(text, version)
             spec = parse_exercise(data, "exercise")
-        row = Exercise(slug=spec.slug, version=version, status="draft", current=False, title={}, spec={})
+        row = Exercise(slug=spec.slug, version=version, status="draft", current=False, title={}, spec={},
+                       position=row.position if row is not None else _next_position(session, module),
+                       exam=row.exam if row is not None else False)
     elif spec.version != row.version:
         data["version"] = row.version
         text = _set_version(text, row.version)
@@ -77,6 +85,12 @@ def save_exercise(session: Session, user: User, text: str, module: Module) -> Ex
     audit(session, user.id, "exercise.save", f"exercise:{spec.slug}:v{row.version}")
     session.commit()
     return row
+
+
+def _next_position(session: Session, module: Module) -> int:
+    """A new exercise goes after the module's others (the order of the exported `exercises` list)."""
+    positions = session.exec(select(Exercise.position).where(Exercise.module_id == module.id)).all()
+    return max(positions, default=-1) + 1
 
 
 def _set_version(text: str, version: int) -> str:
@@ -122,6 +136,7 @@ def update_lesson(session: Session, user: User, lesson: Lesson, title: dict[str,
         raise AuthoringError(_l("A lesson needs a title in English and in French."))
     if not all(body.get(lang, "").strip() for lang in ("en", "fr")):
         raise AuthoringError(_l("A lesson needs a text in English and in French."))
+    body = {lang: normalise(value).strip() for lang, value in body.items()}
     lesson.title, lesson.body, lesson.minutes = title, body, max(1, min(120, minutes))
     session.add(lesson)
     audit(session, user.id, "lesson.save", f"lesson:{lesson.id}")

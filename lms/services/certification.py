@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from ..models import Certificate, Course, User
 from ..models.base import utcnow
-from .progress import course_progress
+from . import xapi
+from .progress import course_lessons, course_progress, done_lesson_ids
 
 
 def renewal_of(session: Session, user_id: int, course: Course, now=None) -> Certificate | None:
@@ -37,7 +38,12 @@ def requirements_met(session: Session, user: User, course: Course) -> bool:
                     **((cert.get("renewal") or {}).get("requires") or {})}
     else:
         requires = cert.get("requires") or {}
-    p = course_progress(session, user.id, course)
+    lessons = done = None
+    if requires.get("lessons", "all") != "none":  # the cheapest requirement first
+        lessons, done = course_lessons(session, course), done_lesson_ids(session, user.id)
+        if any(lesson.id not in done for lesson in lessons):
+            return False
+    p = course_progress(session, user.id, course, lessons, done)
     checks = [
         requires.get("lessons", "all") == "none" or p.lessons_done == p.lessons_total,
         requires.get("exercises", "all") == "none" or p.exercises_passed == p.exercises_total,
@@ -80,6 +86,7 @@ def issue_if_complete(session: Session, user: User, course: Course) -> Certifica
     if renewing:
         renewing.details = {**(renewing.details or {}), "replaced_by": cert.public_id}
         session.add(renewing)
+    xapi.certificate_issued(session, cert, user.locale)
     session.commit()
     return cert
 

@@ -141,21 +141,7 @@ def _parse_course(path: Path, data: dict[str, Any], tree: ContentTree) -> Course
         raise SpecError(f"{path}: slug {slug!r} must be a slug equal to the folder name")
     cert = data.get("certification")
     if cert is not None:
-        localized(cert.get("title"), f"{path}: certification.title")
-        requires = cert.get("requires") or {}
-        for key in ("lessons", "exercises", "quizzes"):
-            if requires.get(key, "all") not in ("all", "none"):
-                raise SpecError(f"{path}: certification.requires.{key} must be all or none")
-        if not isinstance(requires.get("certificates", []), list):
-            raise SpecError(f"{path}: certification.requires.certificates must be a list of course slugs")
-        renewal = cert.get("renewal")
-        if renewal is not None:
-            if not isinstance(renewal, dict) or not isinstance(renewal.get("window_days", 90), int):
-                raise SpecError(f"{path}: certification.renewal needs window_days (a number of days)")
-            if set(renewal.get("requires") or {}) - {"lessons", "exercises", "quizzes", "exam"}:
-                raise SpecError(f"{path}: certification.renewal.requires takes lessons, exercises, quizzes, exam")
-        if int(cert.get("validity_days", 0)) < 0:
-            raise SpecError(f"{path}: certification.validity_days must be positive or 0 (no expiry)")
+        check_certification(cert, str(path))
     modules = []
     seen: set[str] = set()
     for i, m in enumerate(data.get("modules") or []):
@@ -203,6 +189,27 @@ def _parse_course(path: Path, data: dict[str, Any], tree: ContentTree) -> Course
                       title=localized(data.get("title"), f"{path}: title"),
                       summary=localized(data.get("summary"), f"{path}: summary"),
                       certification=cert, modules=modules, exam=exam)
+
+
+def check_certification(cert: Any, where: str) -> None:
+    """Raise SpecError when a course's `certification` block does not follow the format."""
+    if not isinstance(cert, dict):
+        raise SpecError(f"{where}: certification must be a mapping")
+    localized(cert.get("title"), f"{where}: certification.title")
+    requires = cert.get("requires") or {}
+    for key in ("lessons", "exercises", "quizzes"):
+        if requires.get(key, "all") not in ("all", "none"):
+            raise SpecError(f"{where}: certification.requires.{key} must be all or none")
+    if not isinstance(requires.get("certificates", []), list):
+        raise SpecError(f"{where}: certification.requires.certificates must be a list of course slugs")
+    renewal = cert.get("renewal")
+    if renewal is not None:
+        if not isinstance(renewal, dict) or not isinstance(renewal.get("window_days", 90), int):
+            raise SpecError(f"{where}: certification.renewal needs window_days (a number of days)")
+        if set(renewal.get("requires") or {}) - {"lessons", "exercises", "quizzes", "exam"}:
+            raise SpecError(f"{where}: certification.renewal.requires takes lessons, exercises, quizzes, exam")
+    if int(cert.get("validity_days", 0)) < 0:
+        raise SpecError(f"{where}: certification.validity_days must be positive or 0 (no expiry)")
 
 
 def _exam_problems(exam: Any, module_slugs: set[str], tree: ContentTree) -> list[str]:
@@ -269,6 +276,7 @@ def check(content_dir: str | Path) -> list[str]:
             if (total >= spec.pass_mark and gates) != sample.expected_pass:
                 problems.append(f"exercise {slug}: calibration {sample.id}: expected_pass is "
                                 f"{sample.expected_pass} but its scores give {total:g}/100")
+    problems += _criterion_lesson_problems(tree)
     known_courses = {c.slug for c in tree.courses}
     for c in tree.courses:
         for required in ((c.certification or {}).get("requires") or {}).get("certificates", []):
@@ -279,6 +287,15 @@ def check(content_dir: str | Path) -> list[str]:
     for slug in sorted(set(tree.exercises) - used):
         problems.append(f"exercise {slug}: not used by any course module")
     return problems
+
+
+def _criterion_lesson_problems(tree: ContentTree) -> list[str]:
+    """Every criterion's `lesson: module-slug/lesson-slug` names a lesson of some course."""
+    lessons = {f"{m.slug}/{lesson.slug}" for c in tree.courses for m in c.modules for lesson in m.lessons}
+    return [f"exercise {slug}: criterion {c.id}: lesson {c.lesson!r} is not a lesson of any course "
+            "(module-slug/lesson-slug)"
+            for slug, ex in tree.exercises.items() for c in ex.spec.criteria
+            if c.lesson and c.lesson not in lessons]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ..models import Attempt, AttemptStatus, Course, ExamSession, ExamStatus, Exercise, Module, User
 from ..models.base import utcnow
+from . import xapi
 
 
 class ExamError(ValueError):
@@ -142,6 +143,7 @@ def refresh(session: Session, exam: ExamSession) -> ExamSession:
         ok = exam.score >= r["pass_mark"] and all(v >= r["module_minimum"] for v in exam.module_scores.values())
         exam.status = ExamStatus.PASSED.value if ok else ExamStatus.FAILED.value
         exam.completed_at = utcnow()
+        xapi.exam_finished(session, exam)
     session.add(exam)
     session.commit()
     return exam

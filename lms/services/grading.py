@@ -12,7 +12,7 @@ import logging
 import unicodedata
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
@@ -22,7 +22,7 @@ from graders.report import Status
 
 from ..models import Attempt, AttemptStatus, ExamSession, Exercise, User
 from ..models.base import utcnow
-from . import budgets, certification, exams, guard, settings
+from . import budgets, certification, exams, guard, settings, xapi
 from .content import exercise_spec
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,27 @@ def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: 
                       exam_session_id=exam.id if exam is not None else None,
                       lang=lang if lang in ("en", "fr") else "en", retry_at=_watchdog(utcnow()))
     session.add(attempt)
+    xapi.attempt_submitted(session, attempt)
     session.commit()
-    current_app.extensions["queue"].enqueue(attempt.id)
+    if not current_app.extensions["queue"].enqueue(attempt.id):
+        # The queue is away (Redis restarting): the attempt is stored, the reconciler enqueues
+        # it again soon, and the learner is told that grading is delayed.
+        attempt.retry_at = utcnow() + timedelta(seconds=current_app.config["GRADING_RETRY_DELAY"])
+        session.add(attempt)
+        session.commit()
+        if has_request_context():
+            g.grading_queue_down = True
     return attempt
+
+
+QUEUE_DOWN_MESSAGE = _l("Your attempt is saved, but grading is delayed: the grading service is briefly "
+                        "unreachable. It will be graded automatically when the service is back; there is "
+                        "nothing more to do.")
+
+
+def queue_was_down() -> bool:
+    """True when the attempt just submitted in this request could not be enqueued."""
+    return bool(g.get("grading_queue_down"))
 
 
 def _watchdog(now):
@@ -117,9 +135,10 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     session.refresh(attempt)
     exercise = session.get(Exercise, attempt.exercise_id)
     cached = _cached_report(session, attempt)
+    outbound = guard.outbound_function(session)
+    session.commit()  # hands the connection back to the pool while the model is called
     try:
-        report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(),
-                                 outbound=guard.outbound_function(session))
+        report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(), outbound=outbound)
     except Exception as exc:  # a grader bug: stored and shown as an error, never a zero
         log.exception("grading attempt %s failed", attempt_id)
         attempt.status, attempt.score, attempt.passed = AttemptStatus.ERROR.value, None, None
@@ -144,6 +163,7 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
         attempt.retry_at = None
         attempt.graded_at = now
     session.add(attempt)
+    xapi.attempt_graded(session, attempt)
     session.commit()
     if attempt.exam_session_id is not None:
         exams.refresh(session, session.get(ExamSession, attempt.exam_session_id))
@@ -193,6 +213,8 @@ def requeue_due(session: Session, now=None) -> int:
     if ids:
         session.execute(update(Attempt).where(Attempt.id.in_(ids)).values(retry_at=_watchdog(now)))
         session.commit()
-    for attempt_id in ids:
-        current_app.extensions["queue"].enqueue(attempt_id)
+    lost = [i for i in ids if not current_app.extensions["queue"].enqueue(i)]
+    if lost:  # the queue is still away: try again at the next run of the reconciler
+        session.execute(update(Attempt).where(Attempt.id.in_(lost)).values(retry_at=now))
+        session.commit()
     return len(ids)

@@ -29,8 +29,12 @@ class GuardResult:
 
 
 def check(session: Session, text: str, for_grading: bool = False) -> GuardResult:
-    policy = settings.get(session, "confidentiality_policy")
-    findings = scan(text, names=settings.get(session, "confidential_names"))
+    return _apply(settings.get(session, "confidentiality_policy"), settings.get(session, "confidential_names"),
+                  text, for_grading)
+
+
+def _apply(policy: str, names: list[str], text: str, for_grading: bool) -> GuardResult:
+    findings = scan(text, names=names)
     if not findings or policy == "warn":
         return GuardResult(policy=policy, findings=findings, outbound=text)
     redacted, mapping = redact(text, findings)
@@ -40,7 +44,11 @@ def check(session: Session, text: str, for_grading: bool = False) -> GuardResult
 
 
 def outbound_function(session: Session):
-    """For the grading pipeline: learner text -> what may leave."""
+    """For the grading pipeline: learner text -> what may leave. The settings are read now, so
+    that grading needs no database connection while it waits for the model."""
+    policy = settings.get(session, "confidentiality_policy")
+    names = settings.get(session, "confidential_names")
+
     def outbound(text: str) -> str:
-        return check(session, text, for_grading=True).outbound
+        return _apply(policy, names, text, for_grading=True).outbound
     return outbound

@@ -50,6 +50,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)   # the accounts created (to invite)
 
     @property
     def imported(self) -> bool:
@@ -199,7 +200,11 @@ def _apply(session: Session, actor: User, rows: list[Row], report: ImportReport)
             session.add(user)
             session.flush()
             report.created += 1
+            report.created_ids.append(user.id)
         elif user.name != r.name or (r.role and user.role != r.role):
+            if r.role and user.role != r.role:
+                review.audit(session, actor.id, "role_changed", f"user:{user.id}", before=user.role, after=r.role,
+                             via="import")
             user.name, user.role = r.name, r.role or user.role
             session.add(user)
             changed = True

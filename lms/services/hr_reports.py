@@ -1,6 +1,7 @@
 """What HR reads: completion and certification by department and cohort, progress over time, the
 overdue list and the certificates about to expire. Aggregates are computed in SQL (GROUP BY);
-groups with fewer people than the minimum are left out so that no figure singles anyone out."""
+groups with fewer people than the minimum are left out so that no figure singles anyone out, and so
+are the groups that would give a hidden group's figures away by subtraction (see `suppress`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from ..models import AssignedTrack, Certificate, Cohort, CohortMember, Course, Department, DepartmentMember, User
+from . import hr_cache
 from .hr_org import status_rows
 
 EXPIRY_WINDOW_DAYS = 90
@@ -62,11 +64,14 @@ def _sums(st, today: date) -> list[ColumnElement]:
 
 def department_sums(session: Session, now: datetime) -> dict[int | None, Rates]:
     """Figures per department a person belongs to directly (None: no department): one GROUP BY
-    over a covering index."""
-    st = status_rows(now).subquery("st")
-    rows = session.execute(select(st.c.department_id, *_sums(st, now.date())).select_from(st)
-                           .group_by(st.c.department_id))
-    return {r[0]: Rates(*[int(v or 0) for v in r[1:]]) for r in rows}
+    over a covering index (cached: see hr_cache)."""
+    def compute():
+        st = status_rows(now).subquery("st")
+        rows = session.execute(select(st.c.department_id, *_sums(st, now.date())).select_from(st)
+                               .group_by(st.c.department_id))
+        return {r[0]: Rates(*[int(v or 0) for v in r[1:]]) for r in rows}
+
+    return hr_cache.cached(session, "department_sums", now, compute)
 
 
 def totals(session: Session, now: datetime, sums: dict[int | None, Rates] | None = None) -> Rates:
@@ -82,7 +87,7 @@ def by_department(session: Session, now: datetime, min_size: int,
     """Each department with its sub-departments (a person belongs to one department, so the sums
     of the per-department GROUP BY roll up exactly along the tree)."""
     direct = department_sums(session, now) if sums is None else sums
-    depts = {d.id: d for d in session.execute(select(Department)).scalars()}
+    depts = {d.id: d for d in session.execute(select(Department.id, Department.parent_id, Department.path))}
     rolled: dict[int, GroupRates] = {}
     for dept_id, rates in direct.items():
         seen = set()
@@ -92,21 +97,49 @@ def by_department(session: Session, now: datetime, min_size: int,
             group = rolled.setdefault(d.id, GroupRates(id=d.id, name=d.path, depth=d.path.count("/")))
             group.add(rates)
             dept_id = d.parent_id
-    return _keep(sorted(rolled.values(), key=lambda g: g.name.lower()), min_size)
+    children: dict[int | None, list[GroupRates]] = {}
+    for group in rolled.values():
+        children.setdefault(depts[group.id].parent_id, []).append(group)
+    shown = suppress(totals(session, now, direct), children, min_size)
+    return Breakdown(sorted(shown, key=lambda g: g.name.lower()), len(rolled) - len(shown))
 
 
-def by_cohort(session: Session, now: datetime, min_size: int) -> Breakdown:
-    st = status_rows(now).subquery("st")
-    cm, co = CohortMember.__table__, Cohort.__table__
-    rows = session.execute(select(co.c.id, co.c.name, *_sums(st, now.date()))
-                           .select_from(st.join(cm, cm.c.user_id == st.c.user_id).join(co, co.c.id == cm.c.cohort_id))
-                           .group_by(co.c.id, co.c.name).order_by(co.c.name))
-    return _keep([GroupRates(*[int(v or 0) for v in r[2:]], id=r[0], name=r[1]) for r in rows], min_size)
+def by_cohort(session: Session, now: datetime, min_size: int, total: Rates | None = None) -> Breakdown:
+    """Each cohort; the organisation's total is their parent for the subtraction rule (a person may
+    be in several cohorts or in none)."""
+    def compute():
+        st = status_rows(now).subquery("st")
+        cm = CohortMember.__table__
+        return [tuple(int(v or 0) for v in r) for r in session.execute(
+            select(cm.c.cohort_id, *_sums(st, now.date()))
+            .select_from(st.join(cm, cm.c.user_id == st.c.user_id)).group_by(cm.c.cohort_id))]
+
+    names = dict(session.execute(select(Cohort.id, Cohort.name)).all())
+    groups = [GroupRates(*r[1:], id=r[0], name=names[r[0]])
+              for r in hr_cache.cached(session, "cohort_sums", now, compute) if r[0] in names]
+    shown = suppress(totals(session, now) if total is None else total, {None: groups}, min_size)
+    return Breakdown(sorted(shown, key=lambda g: g.name.lower()), len(groups) - len(shown))
 
 
-def _keep(groups: list[GroupRates], min_size: int) -> Breakdown:
-    shown = [g for g in groups if g.people >= min_size]
-    return Breakdown(shown, len(groups) - len(shown))
+def suppress(root: Rates, children: dict[int | None, list[GroupRates]], min_size: int) -> list[GroupRates]:
+    """The groups that may be shown, from the top (`children[None]`, under `root`) down.
+    Primary suppression: a group of fewer than `min_size` people is hidden, with everything under it.
+    Secondary suppression: a parent's figures minus those of its shown children give away what is
+    left (its own members and its hidden groups); that remainder must be nobody or at least
+    `min_size` people, so the smallest shown siblings are hidden too (with what is under them)
+    until it is. Every remainder is then a separate group of people big enough: no subtraction of
+    the figures shown singles out fewer than `min_size` people."""
+    shown: list[GroupRates] = []
+    todo: list[tuple[int | None, Rates]] = [(None, root)]
+    while todo:
+        key, parent = todo.pop()
+        kids = sorted((g for g in children.get(key, []) if g.people >= min_size), key=lambda g: (g.people, g.name))
+        rest = parent.people - sum(g.people for g in kids)
+        while kids and 0 < rest < min_size:
+            rest += kids.pop(0).people
+        shown += kids
+        todo += [(g.id, g) for g in kids]
+    return shown
 
 
 # -- progress over time -----------------------------------------------------------------------
@@ -139,8 +172,9 @@ def progress(session: Session, now: datetime, total: Rates, min_size: int) -> li
         return None
     t = AssignedTrack.__table__
     month = _month(session, t.c.completed_at).label("month")
-    counts = {m if isinstance(m, str) else f"{m:%Y-%m}": n for m, n in session.execute(
-        select(month, func.count()).where(t.c.completed_at.is_not(None)).group_by(month))}
+    counts = hr_cache.cached(session, "completed_by_month", now, lambda: {
+        m if isinstance(m, str) else f"{m:%Y-%m}": n for m, n in session.execute(
+            select(month, func.count()).where(t.c.completed_at.is_not(None)).group_by(month))})
     months = months_back(now.date())
     done = sum(n for m, n in counts.items() if m < months[0])
     points = []

@@ -8,10 +8,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..models import Attempt, CalibrationRun, Exercise, TargetRun
-from .review import agreement
+from .hr_charts import LineChart, line
+from .review import agreement, agreement_by_month
 
 BUCKETS = 10
 MAX_REPORTS = 5000
+MAX_RUNS = 24
 
 
 def exercise_insight(session: Session, slug: str) -> dict:
@@ -45,8 +47,6 @@ def exercise_insight(session: Session, slug: str) -> dict:
         if passed:
             needed.append(per_user[user_id])
             per_user[user_id] = -1
-    calibration = list(session.exec(select(CalibrationRun).where(CalibrationRun.exercise_slug == slug)
-                                    .order_by(CalibrationRun.created_at.desc()).limit(10)))
     return {
         "count": len(scores),
         "mean": round(statistics.mean(scores), 1) if scores else None,
@@ -55,8 +55,28 @@ def exercise_insight(session: Session, slug: str) -> dict:
         "attempts_to_pass": round(statistics.mean(needed), 2) if needed else None,
         "passers": len(needed),
         "agreement": agreement(session, slug),
-        "calibration": calibration,
         "tokens": int(tokens + runs[1]),
         "cost": round(cost + float(runs[2]), 4),
         "runs": runs[0],
     }
+
+
+def agreement_over_time(session: Session, slug: str) -> dict:
+    """The judge's agreement with trainers over time: per calibration run (`lms grader eval --store`),
+    exact agreement and quadratic weighted kappa; per month of overrides, the share of judged
+    criteria whose level the reviewing trainer kept. Charts in percent, beside the exact figures."""
+    runs = list(session.exec(select(CalibrationRun).where(CalibrationRun.exercise_slug == slug)
+                             .order_by(CalibrationRun.created_at.desc(), CalibrationRun.id.desc()).limit(MAX_RUNS)))
+    runs.reverse()
+    labels = [r.created_at.strftime("%Y-%m-%d") for r in runs]
+    exact: LineChart | None = None
+    kappa: LineChart | None = None
+    if runs:
+        exact = line([(label, round(100 * r.exact)) for label, r in zip(labels, runs)])
+        kappa = line([(label, round(100 * max(r.kappa, 0.0))) for label, r in zip(labels, runs)])
+    months = [m for m in agreement_by_month(session, slug) if m["reviewed"]]
+    for m in months:
+        m["percent"] = round(100 * m["kept"] / m["reviewed"])
+    months_chart = line([(m["month"], m["percent"]) for m in months]) if months else None
+    return {"runs": list(zip(labels, runs)), "exact_chart": exact, "kappa_chart": kappa,
+            "months": months, "months_chart": months_chart}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from ..models import Attempt, Course, Exercise, Lesson, LessonProgress, Module, Quiz
@@ -28,12 +29,14 @@ class CourseProgress:
 
 
 def course_lessons(session: Session, course: Course) -> list[Lesson]:
-    return list(session.exec(select(Lesson).join(Module).where(Module.course_id == course.id)
+    """The course's lessons in order, their bodies left unloaded (lists and counts need none)."""
+    return list(session.exec(select(Lesson).options(defer(Lesson.body)).join(Module).where(Module.course_id == course.id)
                              .order_by(Module.position, Lesson.position)))
 
 
 def course_exercises(session: Session, course: Course) -> list[Exercise]:
-    return list(session.exec(select(Exercise).join(Module).where(Module.course_id == course.id,
+    return list(session.exec(select(Exercise).options(defer(Exercise.spec), defer(Exercise.source))
+                             .join(Module).where(Module.course_id == course.id,
                                                                  Exercise.current == True,  # noqa: E712
                                                                  Exercise.exam == False)  # noqa: E712
                              .order_by(Module.position, Exercise.position)))
@@ -55,10 +58,12 @@ def passed_exercise_slugs(session: Session, user_id: int) -> set[str]:
     return set(rows)
 
 
-def course_progress(session: Session, user_id: int, course: Course) -> CourseProgress:
-    lessons = course_lessons(session, course)
+def course_progress(session: Session, user_id: int, course: Course, lessons: list[Lesson] | None = None,
+                    done: set[int] | None = None) -> CourseProgress:
+    """`lessons` and `done` may be given when the caller has already read them."""
+    lessons = course_lessons(session, course) if lessons is None else lessons
     exercises = course_exercises(session, course)
-    done = done_lesson_ids(session, user_id)
+    done = done_lesson_ids(session, user_id) if done is None else done
     passed = passed_exercise_slugs(session, user_id)
     from . import exams, quizzes
 

@@ -12,10 +12,11 @@ from sqlmodel import Session, select
 from graders.pipeline import decide, score_criterion
 from graders.report import CriterionResult, GradeReport, Status
 
-from ..models import (Appeal, Attempt, AttemptStatus, AuditEvent, ExamSession, Exercise, Module, Notification,
+from ..models import (Appeal, Attempt, AttemptStatus, ExamSession, Exercise, Module, Notification,
                       Override, Role, TrainerAssignment, User)
 from ..models.base import utcnow
-from . import certification, exams
+from . import certification, exams, xapi
+from .audit import audit  # noqa: F401 (also used as review.audit by older callers)
 from .content import exercise_spec
 
 NEEDS_HUMAN = [AttemptStatus.AWAITING_REVIEW.value, AttemptStatus.DELAYED.value, AttemptStatus.ERROR.value]
@@ -24,10 +25,6 @@ MAX_APPEAL_CHARS = 1000
 
 class ReviewError(ValueError):
     """The review or appeal cannot be accepted; the message says why."""
-
-
-def audit(session: Session, actor_id: int | None, action: str, target: str = "", **details) -> None:
-    session.add(AuditEvent(actor_id=actor_id, action=action, target=target, details=details))
 
 
 def notify(session: Session, user_id: int, kind: str, **data) -> None:
@@ -66,7 +63,8 @@ def queue(session: Session, user: User, limit: int = 200) -> list[QueueRow]:
     open_appeals = select(Appeal.attempt_id).where(Appeal.resolved_at == None)  # noqa: E711
     query = (select(Attempt, Exercise, User).join(Exercise, Attempt.exercise_id == Exercise.id)
              .join(User, Attempt.user_id == User.id)
-             .where(or_(Attempt.status.in_(NEEDS_HUMAN), Attempt.id.in_(open_appeals))))
+             .where(or_(Attempt.status.in_(NEEDS_HUMAN), Attempt.id.in_(open_appeals)),
+                    User.deleted_at == None))  # noqa: E711  (a deleted account's text is gone: nothing to review)
     allowed = reviewable_course_ids(session, user)
     if allowed is not None:
         query = query.join(Module, Exercise.module_id == Module.id).where(Module.course_id.in_(allowed or [-1]))
@@ -139,6 +137,7 @@ def override(session: Session, reviewer: User, attempt: Attempt, values: dict[st
         a.resolved_at, a.resolved_by = utcnow(), reviewer.id
         session.add(a)
     audit(session, reviewer.id, "override", f"attempt:{attempt.id}", changes=changes, score=score, passed=passed)
+    xapi.attempt_graded(session, attempt)
     notify(session, attempt.user_id, "attempt_reviewed", attempt_id=attempt.id, exercise=exercise.title,
            score=score, passed=passed)
     session.commit()
@@ -161,21 +160,47 @@ def mark_read(session: Session, user_id: int) -> None:
     session.commit()
 
 
+def _overrides(session: Session, exercise_slug: str):
+    return session.exec(select(Override, Attempt).join(Attempt, Override.attempt_id == Attempt.id)
+                        .join(Exercise, Attempt.exercise_id == Exercise.id).where(Exercise.slug == exercise_slug)
+                        .order_by(Override.created_at, Override.id))
+
+
+def _judge_verdicts(o: Override, attempt: Attempt) -> tuple[int, int]:
+    """(kept, changed): the judged criteria of an override whose level the trainer kept or changed."""
+    kept = changed = 0
+    for c in (attempt.report or {}).get("criteria", []):
+        if c.get("kind") != "judge":
+            continue
+        change = o.criteria.get(c["id"])
+        if change is None or change.get("before") is None:
+            kept += change is None
+        elif change["before"] == change["after"]:
+            kept += 1
+        else:
+            changed += 1
+    return kept, changed
+
+
+def _rates(kept: int, changed: int) -> dict:
+    total = kept + changed
+    return {"reviewed": total, "kept": kept, "changed": changed, "rate": round(kept / total, 3) if total else None}
+
+
 def agreement(session: Session, exercise_slug: str) -> dict:
     """How often trainers kept the judge's level on the attempts they reviewed (one exercise)."""
     kept = changed = 0
-    rows = session.exec(select(Override, Attempt).join(Attempt, Override.attempt_id == Attempt.id)
-                        .join(Exercise, Attempt.exercise_id == Exercise.id).where(Exercise.slug == exercise_slug))
-    for o, attempt in rows:
-        for c in (attempt.report or {}).get("criteria", []):
-            if c.get("kind") != "judge":
-                continue
-            change = o.criteria.get(c["id"])
-            if change is None or change.get("before") is None:
-                kept += change is None
-            elif change["before"] == change["after"]:
-                kept += 1
-            else:
-                changed += 1
-    total = kept + changed
-    return {"reviewed": total, "kept": kept, "changed": changed, "rate": round(kept / total, 3) if total else None}
+    for o, attempt in _overrides(session, exercise_slug):
+        k, c = _judge_verdicts(o, attempt)
+        kept, changed = kept + k, changed + c
+    return _rates(kept, changed)
+
+
+def agreement_by_month(session: Session, exercise_slug: str) -> list[dict]:
+    """The same, per month of the overrides (oldest first): {"month": "YYYY-MM", reviewed, kept, changed, rate}."""
+    months: dict[str, list[int]] = {}
+    for o, attempt in _overrides(session, exercise_slug):
+        k, c = _judge_verdicts(o, attempt)
+        counts = months.setdefault(o.created_at.strftime("%Y-%m"), [0, 0])
+        counts[0], counts[1] = counts[0] + k, counts[1] + c
+    return [{"month": month, **_rates(*counts)} for month, counts in sorted(months.items())]

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from ..models import Setting
 from ..models.base import utcnow
+from .audit import audit
 
 DEFAULTS: dict[str, Any] = {
     # What happens before a learner's prompt is sent to an external model when it contains
@@ -17,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "daily_runs": 50,                # runs on the target model per learner per day
     "daily_submissions": 30,         # graded submissions per learner per day
     "hr_can_read_prompts": False,    # HR never reads learners' prompts unless an admin allows it
+    # Days after which prompts, model outputs and judge replies are erased (0: kept forever);
+    # None: LMS_PROMPT_RETENTION_DAYS (see services/privacy.retention_days).
+    "prompt_retention_days": None,
 }
 POLICIES = ("warn", "redact", "block")
 
@@ -29,9 +33,13 @@ def get(session: Session, key: str) -> Any:
 def put(session: Session, key: str, value: Any, user_id: int | None = None) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
-    row = session.get(Setting, key) or Setting(key=key, value=value)
+    row = session.get(Setting, key)
+    before = DEFAULTS[key] if row is None else row.value
+    row = row or Setting(key=key, value=value)
     row.value, row.updated_at, row.updated_by = value, utcnow(), user_id
     session.add(row)
+    if before != value:
+        audit(session, user_id, "setting_changed", f"setting:{key}", before=before, after=value)
     session.commit()
 
 

@@ -104,6 +104,7 @@ PAGES = [
     ("lesson", "learner", "/courses/mini/basics/intro", None),
     ("exercise", "learner", "/exercises/mini-brief", run_on_model),
     ("attempt-report", "learner", "/attempts/{attempt}", None),
+    ("compare-attempts", "learner", "/exercises/mini-brief/compare", None),
     ("certificates", "learner", "/certificates", None),
     ("quiz", "learner", "/courses/mini-exam/advanced/quiz", None),
     ("exam", "learner", "/courses/mini-exam/exam", None),

@@ -38,7 +38,7 @@ def test_learner_from_sign_in_to_a_verified_certificate(live, sessions):
     expect(page.locator("article", has_text="Mini course")).to_contain_text("0% complete")
 
     # The lesson, marked as read in place: the progress bar updates without a reload.
-    page.get_by_role("link", name="Mini course").click()
+    page.get_by_role("link", name="Mini course", exact=True).click()  # the catalogue's (not "Start with …")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mini course")
     page.get_by_role("link", name="Introduction").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Introduction")
@@ -200,7 +200,7 @@ def test_a_language_switch_mid_journey_sticks(live, sessions):
     email = live.new_user("Inès Moreau")
     page = sessions().page()
     sign_in(page, email)
-    page.get_by_role("link", name="Mini course").click()
+    page.get_by_role("link", name="Mini course", exact=True).click()  # the catalogue's (not "Start with …")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mini course")
 
     page.get_by_label("Language").select_option("fr")

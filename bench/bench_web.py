@@ -1,0 +1,216 @@
+"""Web throughput: the lesson page, the exercise page and the submit endpoint under gunicorn,
+side by side with a bare Flask "hello" app served with the same gunicorn settings.
+
+    .venv/bin/python bench/bench_web.py [--workers 2] [--worker-class sync] [--threads 1]
+        [--clients 8] [--client-processes 2] [--seconds 10] [--db sqlite|postgresql]
+
+Builds a database in a temporary folder (SQLite, or a fresh database on the PostgreSQL server of
+LMS_BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test, dropped at the
+end) by the migrations, loads the shipped content, signs a learner in once per client and drives
+each page with concurrent clients (threads in a few processes, http.client). Prints requests per
+second, p50 and p95 latency of each, and the ratio lesson / hello. Figures, not assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT)]
+BIN = Path(sys.executable).parent
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "bench-password"
+
+from scratch_db import scratch_database  # noqa: E402 (beside this file)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str, cookie: str = "", body: str | None = None):
+    headers = {"Cookie": cookie} if cookie else {}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    if response.will_close:
+        conn.close()  # http.client opens a new connection for the next request
+    return response, data
+
+
+def serve(port: int, app: str, args, env: dict, chdir: str | None = None) -> subprocess.Popen:
+    cmd = [str(BIN / "gunicorn"), "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
+           "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    if chdir:
+        cmd += ["--chdir", chdir]
+    process = subprocess.Popen(cmd + [app], env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            request(conn, "GET", "/login" if app.startswith("lms") else "/")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{app} did not start")
+
+
+def sign_in(port: int) -> tuple[str, str]:
+    """A learner's session cookie and its CSRF token."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    response, data = request(conn, "GET", "/login")
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    token = CSRF.search(data.decode()).group(1)
+    body = urllib.parse.urlencode({"email": "learner@example.org", "password": PASSWORD, "csrf_token": token})
+    response, _ = request(conn, "POST", "/login", cookie, body)
+    assert response.status == 302, response.status
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    _, data = request(conn, "GET", "/", cookie)
+    return cookie, CSRF.search(data.decode()).group(1)
+
+
+def client_process(port: int, method: str, path: str, sessions: list[tuple[str, str]], seconds: float,
+                   expect: int) -> tuple[list[float], int]:
+    """Threads of one client process, one signed-in session each, for `seconds`."""
+    import threading
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def loop(cookie: str, token: str):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, bad, i = [], 0, 0
+        while time.monotonic() < stop_at:
+            body = None
+            if method == "POST":
+                body = urllib.parse.urlencode({"csrf_token": token, "prompt": f'Bench {uuid.uuid4().hex} {i}: '
+                                               'summarise """{{input}}""" as a table of decisions and owners.'})
+            started = time.perf_counter()
+            try:
+                response, _ = request(conn, method, path, cookie, body)
+                ok = response.status == expect
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                ok = False
+            mine.append(time.perf_counter() - started)
+            bad += not ok
+            i += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=loop, args=s) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0]
+
+
+def load(port: int, method: str, path: str, sessions, args, expect: int = 200) -> dict:
+    groups = [sessions[i::args.client_processes] for i in range(args.client_processes)]
+    started = time.monotonic()
+    with cf.ProcessPoolExecutor(len(groups)) as pool:
+        results = list(pool.map(client_process, [port] * len(groups), [method] * len(groups), [path] * len(groups),
+                                groups, [args.seconds] * len(groups), [expect] * len(groups)))
+    elapsed = time.monotonic() - started
+    latencies = sorted(x for lat, _ in results for x in lat)
+    q = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / min(elapsed, args.seconds + 0.5), "p50": q[49] * 1000, "p95": q[94] * 1000,
+            "n": len(latencies), "errors": sum(e for _, e in results)}
+
+
+def prepare(url: str, folder: str) -> tuple[str, str]:
+    """Migrate, load the shipped content and the demo accounts; the first lesson and exercise."""
+    from sqlmodel import select
+
+    from lms import create_app, db
+    from lms.models import Course, Exercise, Lesson, Module
+    from lms.services import content, settings
+    from lms.services.accounts import ensure_demo_accounts
+
+    db.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "QUEUE_FILE": f"{folder}/queue.db"})
+    with app.app_context(), db.new_session() as s:
+        content.sync(s, app.config["CONTENT_DIR"])
+        ensure_demo_accounts(s, PASSWORD)
+        settings.put(s, "daily_submissions", 10**9)
+        course = s.exec(select(Course).where(Course.status == "published").order_by(Course.id)).first()
+        module = s.exec(select(Module).where(Module.course_id == course.id).order_by(Module.position)).first()
+        lesson = s.exec(select(Lesson).where(Lesson.module_id == module.id).order_by(Lesson.position)).first()
+        exercise = s.exec(select(Exercise).where(Exercise.module_id == module.id)).first() \
+            or s.exec(select(Exercise).order_by(Exercise.id)).first()
+        paths = f"/courses/{course.slug}/{module.slug}/{lesson.slug}", f"/exercises/{exercise.slug}"
+    app.extensions["engine"].dispose()
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (signed-in sessions)")
+    parser.add_argument("--client-processes", type=int, default=2, help="processes the clients run in")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each measure")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="lms-bench-web-")
+    url, drop = scratch_database(args.db, folder, "lms_bench")
+    processes = []
+    try:
+        lesson, exercise = prepare(url, folder)
+        env = dict(os.environ, LMS_DATABASE_URL=url, LMS_SECRET_KEY="bench", LMS_INSTANCE_PATH=folder,
+                   LMS_QUEUE_FILE=f"{folder}/queue.db")
+        for name in ("LMS_REDIS_URL", "LMS_GRADER_MODEL", "LMS_LLM_CONFIG"):
+            env.pop(name, None)
+        rows = []
+        port = free_port()
+        processes.append(serve(port, "hello_app:app", args, env, chdir=str(ROOT / "bench")))
+        rows.append(("hello (bare Flask)", load(port, "GET", "/", [("", "")] * args.clients, args)))
+        processes.pop().terminate()
+
+        port = free_port()
+        processes.append(serve(port, "lms.wsgi:app", args, env))
+        sessions = [sign_in(port) for _ in range(args.clients)]
+        rows.append(("lesson page", load(port, "GET", lesson, sessions, args)))
+        rows.append(("exercise page", load(port, "GET", exercise, sessions, args)))
+        rows.append(("submit", load(port, "POST", exercise + "/submit", sessions, args, expect=302)))
+
+        print(f"\ngunicorn -w {args.workers} -k {args.worker_class} --threads {args.threads}; {args.clients} clients "
+              f"in {args.client_processes} processes; {args.seconds:g} s each; {args.db}; {os.cpu_count()} CPU(s)")
+        print(f"{'endpoint':<20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'requests':>9} {'errors':>7}")
+        for name, r in rows:
+            print(f"{name:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['n']:>9} {r['errors']:>7}")
+        print(f"lesson / hello throughput: {rows[1][1]['rps'] / rows[0][1]['rps']:.2f}")
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.wait(timeout=30)
+        drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
