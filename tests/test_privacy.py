@@ -424,3 +424,47 @@ def test_a_deleted_accounts_pending_attempts_are_neither_graded_nor_reviewed(app
         row = s.get(Attempt, queued_id)
         assert (row.status, row.score, row.prompt) == ("error", None, "")
     assert f"/review/attempts/{waiting_id}" not in admin.get("/review/").get_data(as_text=True)
+
+
+def test_an_account_deleted_while_its_attempt_is_being_graded_gets_nothing_back(app, monkeypatch):
+    from conftest import drain
+
+    from lms.services import grading
+
+    learner = uid(app, LEARNER)
+    with app.app_context(), db.new_session() as s:
+        exercise = s.exec(select(Exercise).where(Exercise.slug == "mini-brief")).one()
+        attempt = Attempt(user_id=learner, exercise_id=exercise.id, prompt="prompt GRADED-LATE")
+        s.add(attempt)
+        s.commit()
+        attempt_id = attempt.id
+    real_grade = grading.grade
+
+    def grade_while_the_account_goes(*args, **kwargs):
+        report = real_grade(*args, **kwargs)
+        with db.new_session() as other:  # the learner deletes their account meanwhile
+            privacy.delete_account(other, other.get(User, learner), actor_id=None)
+        return report
+
+    monkeypatch.setattr(grading, "grade", grade_while_the_account_goes)
+    app.extensions["queue"].enqueue(attempt_id)
+    drain(app)
+    with app.app_context(), db.new_session() as s:
+        row = s.get(Attempt, attempt_id)
+        assert (row.status, row.score, row.prompt) == ("error", None, "")
+        assert "GRADED-LATE" not in json.dumps(row.report)
+
+
+def test_purge_drops_old_copies_of_delivered_xapi_statements_only(app):
+    from lms.models import XapiStatement
+
+    now = utcnow()
+    rows = {"delivered-old": dict(delivered_at=now - timedelta(days=400)),
+            "rejected-old": dict(rejected_at=now - timedelta(days=400)),
+            "delivered-recent": dict(delivered_at=now - timedelta(days=3)),
+            "waiting-old": dict(created_at=now - timedelta(days=400))}  # the LRS was down: kept until sent
+    with app.app_context(), db.new_session() as s:
+        s.add_all(XapiStatement(id=key, verb="passed", statement={}, **fields) for key, fields in rows.items())
+        s.commit()
+        privacy.purge(s, days=365)
+        assert sorted(s.exec(select(XapiStatement.id))) == ["delivered-recent", "waiting-old"]

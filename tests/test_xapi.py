@@ -167,7 +167,8 @@ def check_shape(statement: dict, home: str, user_id: int) -> None:
     assert UUID_RE.match(statement["id"]) and uuid.UUID(statement["id"]).version == 5
     assert statement["actor"] == {"objectType": "Agent", "account": {"homePage": home, "name": str(user_id)}}
     assert statement["verb"]["id"] in {ADL + v for v in ("attempted", "passed", "failed", "completed")}
-    assert statement["verb"]["display"] == {"en-US": statement["verb"]["id"].removeprefix(ADL)}
+    display = statement["verb"]["display"]  # a language map, English and French
+    assert display["en-US"] == statement["verb"]["id"].removeprefix(ADL) and display["fr-FR"].startswith("a ")
     assert statement["object"]["objectType"] == "Activity" and statement["object"]["id"].startswith(home + "/")
     assert statement["context"]["platform"] == "Prompt Academy" and statement["context"]["language"] in ("en", "fr")
     assert datetime.fromisoformat(statement["timestamp"].replace("Z", "+00:00")).tzinfo is not None

@@ -148,6 +148,10 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
         session.commit()
         return attempt.status
     now = utcnow()
+    session.refresh(attempt)
+    if not attempt.prompt:  # the account was deleted (or the prompt purged) while the model answered
+        log.info("attempt %s erased during grading: result dropped", attempt_id)
+        return None
     report.confidential = guard.check(session, attempt.prompt, for_grading=True).kinds
     if report.status == Status.GRADED.value and not cached and calibration_below_bar(session, exercise):
         # The judge disagrees too often with trainers on this exercise: a trainer confirms.

@@ -24,7 +24,7 @@ from sqlalchemy import Table, delete, func, or_, select as sa_select
 from sqlmodel import Session, select
 
 from ..models import (Appeal, Attempt, AttemptStatus, Certificate, Cohort, Course, Department, Exercise, Override,
-                      Role, User, metadata)
+                      Role, User, XapiStatement, metadata)
 from ..models.base import utcnow
 from . import settings
 from .audit import audit
@@ -290,6 +290,9 @@ def purge(session: Session, *, days: int | None = None, now: datetime | None = N
     if dry_run:
         return session.exec(select(func.count()).select_from(Attempt).where(*where)).one()
     count, stamp = 0, now or utcnow()
+    # Copies of xAPI statements the LRS has received (or refused) go too; waiting ones stay.
+    session.exec(delete(XapiStatement).where(
+        or_(XapiStatement.delivered_at < cutoff, XapiStatement.rejected_at < cutoff)))
     while True:
         rows = list(session.exec(select(Attempt).where(*where).order_by(Attempt.id).limit(batch)))
         for attempt in rows:

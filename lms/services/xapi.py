@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 VERSION = "1.0.3"
 PLATFORM = "Prompt Academy"
 VERBS = {v: f"http://adlnet.gov/expapi/verbs/{v}" for v in ("attempted", "passed", "failed", "completed")}
+# ADL's display names; statements are read by LRS tools of any language, so both are given.
+VERB_DISPLAY = {"attempted": {"en-US": "attempted", "fr-FR": "a tenté"},
+                "passed": {"en-US": "passed", "fr-FR": "a réussi"},
+                "failed": {"en-US": "failed", "fr-FR": "a échoué"},
+                "completed": {"en-US": "completed", "fr-FR": "a terminé"}}
 ACTIVITY_TYPES = {"exercise": "http://adlnet.gov/expapi/activities/performance",
                   "exam": "http://adlnet.gov/expapi/activities/assessment",
                   "course": "http://adlnet.gov/expapi/activities/course"}
@@ -179,7 +184,7 @@ def _record(session: Session, cfg: XapiSettings, key: str, verb: str, user_id: i
     if session.get(XapiStatement, statement_id) is not None:  # this event was already recorded
         return None
     statement = {"id": statement_id, "actor": actor(cfg, user_id),
-                 "verb": {"id": VERBS[verb], "display": {"en-US": verb}}, "object": obj,
+                 "verb": {"id": VERBS[verb], "display": VERB_DISPLAY[verb]}, "object": obj,
                  "context": {"platform": PLATFORM, **(context or {})}, "timestamp": _iso(when)}
     if result:
         statement["result"] = result
