@@ -520,6 +520,23 @@ def test_cached_dashboard_figures_follow_every_change_and_time(hr_app, monkeypat
     assert all(e.since == later for e in store.values())
 
 
+def test_aggregates_missing_after_a_change_are_computed_side_by_side(hr_app):
+    from lms.services import hr_reports
+
+    build_company(hr_app)
+    with hr_app.app_context(), db.new_session() as s:
+        now = utcnow()
+        assert sorted(hr_reports.warm(s, now)) == ["cohort_sums", "completed_by_month", "department_sums"]
+        store = hr_app.extensions["hr_cache"]  # the same figures as computed one after the other
+        assert store["department_sums"].value == hr_reports._department_sums(s, now)
+        assert store["cohort_sums"].value == hr_reports._cohort_sums(s, now)
+        assert store["completed_by_month"].value == hr_reports._completed_by_month(s)
+        assert hr_reports.warm(s, now) == []  # all cached: nothing computed again
+    assign(hr_app, utcnow().date() + timedelta(days=5), slug="mini-exam", cohort="Spring 2027")
+    with hr_app.app_context(), db.new_session() as s:
+        assert len(hr_reports.warm(s, utcnow())) == 3  # a change: all three again
+
+
 # -- exports ----------------------------------------------------------------------------------
 def test_exports_as_csv_and_xlsx(hr_app):
     from openpyxl import load_workbook

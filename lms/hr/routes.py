@@ -55,6 +55,7 @@ def _group_chart(breakdown: hr_reports.Breakdown) -> hr_charts.BarChart:
 def overview():
     s, now = db.session(), utcnow()
     min_size = current_app.config["HR_MIN_GROUP_SIZE"]
+    hr_reports.warm(s, now)  # after a change of data: the aggregates side by side
     sums = hr_reports.department_sums(s, now)
     total = hr_reports.totals(s, now, sums)
     departments = hr_reports.by_department(s, now, min_size, sums)

@@ -84,6 +84,8 @@ class AssignedTrack(SQLModel, table=True):
                       Index("ix_assigned_track_user_state", "user_id", "person", "due_on", "completed_at",
                             "valid_until"),
                       Index("ix_assigned_track_due", "due_on", "completed_at"),
+                      # the overdue list, longest overdue first: read in index order, no sort
+                      Index("ix_assigned_track_open_due", "completed_at", "due_on", "user_id", "course_id"),
                       Index("ix_assigned_track_completed", "completed_at"),
                       Index("ix_assigned_track_valid_until", "valid_until"))  # the next expiry (hr_cache)
     id: int | None = Field(default=None, primary_key=True)

@@ -62,16 +62,39 @@ def _sums(st, today: date) -> list[ColumnElement]:
             func.coalesce(func.sum(case((and_(st.c.completed_at.is_(None), st.c.due_on < today), 1), else_=0)), 0)]
 
 
+def _department_sums(session: Session, now: datetime) -> dict[int | None, Rates]:
+    st = status_rows(now).subquery("st")
+    rows = session.execute(select(st.c.department_id, *_sums(st, now.date())).select_from(st)
+                           .group_by(st.c.department_id))
+    return {r[0]: Rates(*[int(v or 0) for v in r[1:]]) for r in rows}
+
+
+def _cohort_sums(session: Session, now: datetime) -> list[tuple[int, ...]]:
+    st = status_rows(now).subquery("st")
+    cm = CohortMember.__table__
+    return [tuple(int(v or 0) for v in r) for r in session.execute(
+        select(cm.c.cohort_id, *_sums(st, now.date()))
+        .select_from(st.join(cm, cm.c.user_id == st.c.user_id)).group_by(cm.c.cohort_id))]
+
+
+def _completed_by_month(session: Session) -> dict[str, int]:
+    t = AssignedTrack.__table__
+    month = _month(session, t.c.completed_at).label("month")
+    return {m if isinstance(m, str) else f"{m:%Y-%m}": n for m, n in session.execute(
+        select(month, func.count()).where(t.c.completed_at.is_not(None)).group_by(month))}
+
+
+def warm(session: Session, now: datetime) -> list[str]:
+    """The dashboard's aggregates that are not cached, computed side by side (see hr_cache.warm)."""
+    return hr_cache.warm(session, now, {"department_sums": lambda s: _department_sums(s, now),
+                                        "cohort_sums": lambda s: _cohort_sums(s, now),
+                                        "completed_by_month": _completed_by_month})
+
+
 def department_sums(session: Session, now: datetime) -> dict[int | None, Rates]:
     """Figures per department a person belongs to directly (None: no department): one GROUP BY
     over a covering index (cached: see hr_cache)."""
-    def compute():
-        st = status_rows(now).subquery("st")
-        rows = session.execute(select(st.c.department_id, *_sums(st, now.date())).select_from(st)
-                               .group_by(st.c.department_id))
-        return {r[0]: Rates(*[int(v or 0) for v in r[1:]]) for r in rows}
-
-    return hr_cache.cached(session, "department_sums", now, compute)
+    return hr_cache.cached(session, "department_sums", now, lambda: _department_sums(session, now))
 
 
 def totals(session: Session, now: datetime, sums: dict[int | None, Rates] | None = None) -> Rates:
@@ -107,16 +130,10 @@ def by_department(session: Session, now: datetime, min_size: int,
 def by_cohort(session: Session, now: datetime, min_size: int, total: Rates | None = None) -> Breakdown:
     """Each cohort; the organisation's total is their parent for the subtraction rule (a person may
     be in several cohorts or in none)."""
-    def compute():
-        st = status_rows(now).subquery("st")
-        cm = CohortMember.__table__
-        return [tuple(int(v or 0) for v in r) for r in session.execute(
-            select(cm.c.cohort_id, *_sums(st, now.date()))
-            .select_from(st.join(cm, cm.c.user_id == st.c.user_id)).group_by(cm.c.cohort_id))]
-
     names = dict(session.execute(select(Cohort.id, Cohort.name)).all())
     groups = [GroupRates(*r[1:], id=r[0], name=names[r[0]])
-              for r in hr_cache.cached(session, "cohort_sums", now, compute) if r[0] in names]
+              for r in hr_cache.cached(session, "cohort_sums", now, lambda: _cohort_sums(session, now))
+              if r[0] in names]
     shown = suppress(totals(session, now) if total is None else total, {None: groups}, min_size)
     return Breakdown(sorted(shown, key=lambda g: g.name.lower()), len(groups) - len(shown))
 
@@ -170,11 +187,7 @@ def progress(session: Session, now: datetime, total: Rates, min_size: int) -> li
     None when fewer people than the minimum are assigned a track."""
     if total.people < min_size or not total.tracks:
         return None
-    t = AssignedTrack.__table__
-    month = _month(session, t.c.completed_at).label("month")
-    counts = hr_cache.cached(session, "completed_by_month", now, lambda: {
-        m if isinstance(m, str) else f"{m:%Y-%m}": n for m, n in session.execute(
-            select(month, func.count()).where(t.c.completed_at.is_not(None)).group_by(month))})
+    counts = hr_cache.cached(session, "completed_by_month", now, lambda: _completed_by_month(session))
     months = months_back(now.date())
     done = sum(n for m, n in counts.items() if m < months[0])
     points = []
