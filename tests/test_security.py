@@ -275,6 +275,9 @@ def test_security_headers_on_every_kind_of_page(app):
         "csv": admin.get("/admin/audit.csv"), "partial": admin.get("/courses/mini", headers={"HX-Request": "true"}),
         "refused sign-in": anonymous.post("/login", data={"email": LEARNER, "password": "x"}),
     }
+    for r in responses.values():  # streamed ones (the CSV) end here, in this test, not at garbage collection
+        r.get_data()
+        r.close()
     for name, r in responses.items():
         h = r.headers
         policy = csp(h.get("Content-Security-Policy", ""))
