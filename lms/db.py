@@ -1,6 +1,7 @@
 """The database engine, a session per request, and Alembic migrations run from code."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -8,11 +9,13 @@ from typing import Iterator
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from .config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -39,9 +42,20 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        close_quietly(g.pop("db_session", None))
+
+
+def close_quietly(session: Session | None) -> None:
+    """End a request's session even when its connection died under it (the database restarted
+    after the page was built): the rollback that closing sends fails, the connection is discarded
+    and the pool's pre-ping opens a new one next time. The answer already built is still sent."""
+    if session is None:
+        return
+    try:
+        session.close()
+    except DBAPIError as exc:
+        log.warning("database connection lost while closing a session: %s", str(exc).splitlines()[0][:300])
+        session.invalidate()
 
 
 def engine() -> Engine:

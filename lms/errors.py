@@ -6,6 +6,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from . import db
+
 log = logging.getLogger(__name__)
 
 # The database is unreachable (restarted, failed over, too many connections) or busy.
@@ -29,12 +31,7 @@ def init_app(app: Flask) -> None:
         """A clean 503 while the database is away; the engine's pre-ping reconnects afterwards,
         without a restart. The page is rendered without touching the database."""
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
-        session = g.pop("db_session", None)
-        if session is not None:
-            try:
-                session.close()
-            except Exception:  # noqa: BLE001  (the connection is already gone)
-                pass
+        db.close_quietly(g.pop("db_session", None))
         from .extensions import login_manager
 
         from . import select_locale
