@@ -129,3 +129,48 @@ def test_the_daily_submission_limit_holds_across_two_web_processes(tmp_path):
             w.terminate()
         for w in webs:
             w.wait(timeout=20)
+
+
+def test_simultaneous_submissions_of_one_learner_on_two_processes_respect_the_daily_limit(make_app, tmp_path):
+    """Eight submissions of one learner at the same instant, through two app instances (two engines, as
+    two processes): exactly the daily limit is stored, the others are refused with the limit's message."""
+    import threading
+
+    from sqlmodel import func, select
+
+    from lms.models import Attempt, Exercise, User
+    from lms.services import grading
+
+    first = make_app(CONTENT_DIR=TEST_CONTENT)
+    seed(first)
+    with first.app_context(), db.new_session() as s:
+        settings.put(s, "daily_submissions", 3)
+    second = create_app(dict(first.config, QUEUE_FILE=str(tmp_path / "queue2.db")))
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def submit(app, i):
+        with app.app_context(), db.new_session() as s:
+            learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
+            exercise = s.exec(select(Exercise).where(Exercise.slug == "mini-brief")).first()
+            start.wait()
+            try:
+                grading.submit(s, learner, exercise, f'Submission {i}: """{{{{input}}}}"""', "en")
+                outcomes.append("stored")
+            except grading.SubmissionError as exc:
+                outcomes.append("refused" if "3 graded submissions" in str(exc) else str(exc))
+            except Exception as exc:  # noqa: BLE001  (shown by the assertion below)
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=submit, args=((first, second)[i % 2], i)) for i in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        with first.app_context(), db.new_session() as s:
+            stored = s.exec(select(func.count()).select_from(Attempt)).one()
+    finally:
+        second.extensions["engine"].dispose()
+    assert sorted(outcomes) == ["refused"] * 5 + ["stored"] * 3
+    assert stored == 3

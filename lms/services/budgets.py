@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from ..models import Attempt, TargetRun
+from ..models import Attempt, TargetRun, User
 from ..models.base import utcnow
 from . import settings
 
@@ -31,6 +31,17 @@ def submissions_today(session: Session, user_id: int, now: datetime | None = Non
     return session.exec(select(func.count()).select_from(Attempt).where(
         Attempt.user_id == user_id, Attempt.created_at >= start,
         Attempt.exam_session_id == None)).one()  # noqa: E711  (exam answers are never refused)
+
+
+def hold_learner(session: Session, user_id: int) -> None:
+    """Take the learner's lock until the transaction ends, so that two submissions of one learner
+    arriving at the same moment on two processes are counted one after the other (the daily limit,
+    the double-submit check). PostgreSQL locks the learner's row; SQLite has one writer at a time,
+    and a write as the transaction's first statement makes it wait for the other writer."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+    else:
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def check_run(session: Session, user_id: int) -> None:

@@ -62,6 +62,7 @@ def submit(session: Session, user: User, exercise: Exercise, prompt: str, lang: 
     """Store the attempt, then enqueue its grading."""
     text = clean_prompt(prompt, current_app.config["MAX_PROMPT_CHARS"])
     window = timedelta(seconds=current_app.config["DOUBLE_SUBMIT_SECONDS"])
+    budgets.hold_learner(session, user.id)
     same = session.exec(select(Attempt).where(
         Attempt.user_id == user.id, Attempt.exercise_id == exercise.id, Attempt.prompt_hash == prompt_hash(text),
         Attempt.exam_session_id == (exam.id if exam is not None else None),
