@@ -103,9 +103,15 @@ def main() -> None:
             learner_ids = [u.id for u in s.exec(select(User).where(User.email.like("%@wave.example.org")))]
             exercise_id = s.exec(select(Exercise).where(Exercise.slug == "mini-brief")).one().id
 
+        # Priced deployments, as a production model is (LiteLLM's price map, or these keys for a
+        # self-hosted one): the cost of each call is recorded.
+        router = Path(folder) / "router.yaml"
+        router.write_text("model_list:\n" + "".join(
+            f"  - model_name: {alias}\n    litellm_params: {{model: openai/{name}, api_base: '{llm.url}', "
+            f"api_key: k, input_cost_per_token: 0.0000025, output_cost_per_token: 0.00001}}\n"
+            for alias, name in (("grader", "judge"), ("target", "target"))))
         env = dict(os.environ, LMS_DATABASE_URL=url, LMS_QUEUE_NAME=queue_name, LMS_CONTENT_DIR=CONTENT,
-                   LMS_GRADER_MODEL="openai/judge", LMS_TARGET_MODEL="openai/target", LMS_LLM_API_BASE=llm.url,
-                   LMS_LLM_API_KEY="k", LMS_SECRET_KEY="x", LMS_INSTANCE_PATH=folder,
+                   LMS_LLM_CONFIG=str(router), LMS_SECRET_KEY="x", LMS_INSTANCE_PATH=folder,
                    LMS_QUEUE_FILE=f"{folder}/queue.db", LMS_LLM_TIMEOUT=str(max(30, 10 * args.latency)))
         env.pop("LMS_REDIS_URL", None)
         if redis_url:
@@ -151,6 +157,7 @@ def main() -> None:
                for a in attempts if a.graded_at and a.claimed_at]
         calls = [c for a in attempts for c in (a.report or {}).get("calls", [])]
         in_llm = [c["latency_ms"] - 1000 * args.latency for c in calls]
+        client_cpu = sum(c.get("cpu_ms", 0) for c in calls) / args.attempts
         statuses = {}
         for a in attempts:
             statuses[a.status] = statuses.get(a.status, 0) + 1
@@ -163,10 +170,13 @@ def main() -> None:
               f"judge calls {judge_calls}")
         print(f"workers' CPU per attempt:          {1000 * cpu / args.attempts:.1f} ms "
               "(everything the workers do: queue, database, checks, LiteLLM, HTTP)")
+        print(f"  of which LiteLLM + HTTP client:  {client_cpu:.1f} ms (CPU of the grading threads inside the calls)")
+        print(f"  platform's own CPU per attempt:  {1000 * cpu / args.attempts - client_cpu:.1f} ms "
+              "(the rest: queue, database, checks, report, certificates)")
         print(f"claim -> stored, minus LLM calls:  p50 {statistics.median(own):.1f} ms, "
               f"p95 {statistics.quantiles(own, n=20)[18]:.1f} ms (wall time, includes waiting for the GIL)")
-        print(f"LiteLLM + HTTP beyond the model:   p50 {statistics.median(in_llm):.1f} ms per call, "
-              f"{len(calls) / args.attempts:.1f} calls per attempt")
+        print(f"LiteLLM + HTTP beyond the model:   p50 {statistics.median(in_llm):.1f} ms per call (wall), "
+              f"{len(calls) / args.attempts:.1f} calls per attempt, cost {sum(c['cost'] for c in calls):.4f} $ in all")
         print("peak RSS per worker:               " + ", ".join(f"{p:.0f} MB" for p in peaks))
     finally:
         for w in workers:

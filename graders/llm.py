@@ -114,6 +114,7 @@ class Completion:
     tokens_out: int = 0
     cost: float = 0.0
     latency_ms: int = 0
+    cpu_ms: float = 0.0  # this thread's CPU in LiteLLM and HTTP: what the client costs beyond the model
 
 
 def secrets_of(router_arguments: dict[str, Any]) -> list[str]:
@@ -176,7 +177,7 @@ class LLMClient:
         if not self.configured:
             raise LLMError("no model is configured")
         router = self._get_router()
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.thread_time()
         try:
             response = router.completion(model=alias, messages=messages, **params)
         except Exception as exc:  # LiteLLM raises many provider-specific types; all mean "failed"
@@ -195,4 +196,5 @@ class LLMClient:
             tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
             cost=float(hidden.get("response_cost") or 0.0),
             latency_ms=latency_ms,
+            cpu_ms=round((time.thread_time() - cpu_started) * 1000, 2),
         )

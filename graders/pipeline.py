@@ -107,7 +107,8 @@ def grade(spec: ExerciseSpec, prompt: str, lang: str, llm: LLMClient | None,
     def account(completion: Completion) -> None:
         report.calls.append({"alias": completion.alias, "model": completion.model,
                              "tokens_in": completion.tokens_in, "tokens_out": completion.tokens_out,
-                             "cost": completion.cost, "latency_ms": completion.latency_ms})
+                             "cost": completion.cost, "latency_ms": completion.latency_ms,
+                             "cpu_ms": completion.cpu_ms})
         report.tokens_in += completion.tokens_in
         report.tokens_out += completion.tokens_out
         report.cost += completion.cost

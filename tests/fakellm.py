@@ -141,6 +141,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeLLM/1.0"
     sys_version = ""
+    # Headers and body go out in two writes: without TCP_NODELAY the body waits for the client's
+    # delayed ACK (40 ms on Linux), a latency no real provider adds.
+    disable_nagle_algorithm = True
     server: _Server
 
     # -- plumbing -----------------------------------------------------------

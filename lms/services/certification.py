@@ -119,6 +119,16 @@ def remind_expiring(session: Session, within_days: int = 90, now=None) -> int:
     return count
 
 
+def check_after(session: Session, user: User, course_id: int | None) -> list[Certificate]:
+    """After a result in one course: only that course can newly meet its requirements, unless its
+    certificate is issued, which can complete a track (then every course is checked)."""
+    course = session.get(Course, course_id) if course_id is not None else None
+    if course is None:
+        return check_all(session, user)
+    cert = issue_if_complete(session, user, course) if course.certification else None
+    return [cert, *check_all(session, user)] if cert else []
+
+
 def check_all(session: Session, user: User) -> list[Certificate]:
     """Issue every certificate whose requirements are now met (a core certificate can complete
     a job track, so courses are checked in order)."""

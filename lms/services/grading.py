@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from graders import GRADER_VERSION, LLMClient, grade
 from graders.report import Status
 
-from ..models import Attempt, AttemptStatus, ExamSession, Exercise, User
+from ..models import Attempt, AttemptStatus, ExamSession, Exercise, Module, User
 from ..models.base import utcnow
 from . import budgets, certification, exams, guard, settings, xapi
 from .content import exercise_spec
@@ -113,33 +113,36 @@ def llm() -> LLMClient:
     return current_app.extensions["llm"]
 
 
-def _claim(session: Session, attempt_id: int) -> bool:
+def _claim(session: Session, attempt_id: int) -> Attempt | None:
+    """Take the attempt for this worker (one UPDATE that also returns the row), or None when
+    another worker holds it or it is already graded."""
     now = utcnow()
     stale = now - timedelta(seconds=current_app.config["GRADING_STALE_AFTER"])
-    result = session.execute(
+    claimed = session.scalars(
         update(Attempt)
         .where(Attempt.id == attempt_id,
                or_(Attempt.status.in_([AttemptStatus.QUEUED.value, AttemptStatus.DELAYED.value]),
                    (Attempt.status == AttemptStatus.GRADING.value) & (Attempt.claimed_at < stale)))
         .values(status=AttemptStatus.GRADING.value, claimed_at=now,
                 grading_runs=Attempt.grading_runs + 1)
-    )
+        .returning(Attempt),
+        execution_options={"populate_existing": True}).first()
     session.commit()
-    return result.rowcount == 1
+    return claimed
 
 
 def grade_attempt(session: Session, attempt_id: int) -> str | None:
     """Grade one attempt if no other worker holds it; returns its new status (None: skipped)."""
-    if not _claim(session, attempt_id):
+    attempt = _claim(session, attempt_id)
+    if attempt is None:
         return None
-    attempt = session.get(Attempt, attempt_id)
-    session.refresh(attempt)
     exercise = session.get(Exercise, attempt.exercise_id)
     cached = _cached_report(session, attempt)
-    outbound = guard.outbound_function(session)
+    policy = guard.Policy(session)
     session.commit()  # hands the connection back to the pool while the model is called
     try:
-        report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(), outbound=outbound)
+        report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(),
+                                 outbound=policy.outbound)
     except Exception as exc:  # a grader bug: stored and shown as an error, never a zero
         log.exception("grading attempt %s failed", attempt_id)
         attempt.status, attempt.score, attempt.passed = AttemptStatus.ERROR.value, None, None
@@ -153,7 +156,7 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if not attempt.prompt:  # the account was deleted (or the prompt purged) while the model answered
         log.info("attempt %s erased during grading: result dropped", attempt_id)
         return None
-    report.confidential = guard.check(session, attempt.prompt, for_grading=True).kinds
+    report.confidential = policy.for_grading(attempt.prompt).kinds
     if report.status == Status.GRADED.value and not cached and calibration_below_bar(session, exercise):
         # The judge disagrees too often with trainers on this exercise: a trainer confirms.
         report.flags.append("calibration-below-bar")
@@ -173,8 +176,17 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if attempt.exam_session_id is not None:
         exams.refresh(session, session.get(ExamSession, attempt.exam_session_id))
     if attempt.passed or attempt.exam_session_id is not None:
-        certification.check_all(session, session.get(User, attempt.user_id))
+        certification.check_after(session, session.get(User, attempt.user_id), course_of(session, attempt))
     return attempt.status
+
+
+def course_of(session: Session, attempt: Attempt) -> int | None:
+    """The course an attempt counts for: its exam's, or its exercise's module's."""
+    if attempt.exam_session_id is not None:
+        return session.get(ExamSession, attempt.exam_session_id).course_id
+    exercise = session.get(Exercise, attempt.exercise_id)
+    module = session.get(Module, exercise.module_id) if exercise.module_id is not None else None
+    return module.course_id if module is not None else None
 
 
 def calibration_below_bar(session: Session, exercise: Exercise) -> bool:

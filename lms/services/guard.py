@@ -43,12 +43,24 @@ def _apply(policy: str, names: list[str], text: str, for_grading: bool) -> Guard
     return GuardResult(policy=policy, findings=findings, outbound=redacted, placeholders=mapping)
 
 
-def outbound_function(session: Session):
-    """For the grading pipeline: learner text -> what may leave. The settings are read now, so
-    that grading needs no database connection while it waits for the model."""
-    policy = settings.get(session, "confidentiality_policy")
-    names = settings.get(session, "confidential_names")
+class Policy:
+    """The organisation's confidentiality settings, read once: grading checks the prompt with them
+    before and after the model is called, with no database connection held in between."""
 
-    def outbound(text: str) -> str:
-        return _apply(policy, names, text, for_grading=True).outbound
-    return outbound
+    def __init__(self, session: Session):
+        self.policy = settings.get(session, "confidentiality_policy")
+        self.names = settings.get(session, "confidential_names")
+        self._last: tuple[str, GuardResult] | None = None
+
+    def for_grading(self, text: str) -> GuardResult:
+        if self._last is None or self._last[0] != text:  # the same prompt is checked twice
+            self._last = (text, _apply(self.policy, self.names, text, for_grading=True))
+        return self._last[1]
+
+    def outbound(self, text: str) -> str:
+        """For the grading pipeline: learner text -> what may leave."""
+        return self.for_grading(text).outbound
+
+
+def outbound_function(session: Session):
+    return Policy(session).outbound

@@ -15,7 +15,7 @@ from graders.report import CriterionResult, GradeReport, Status
 from ..models import (Appeal, Attempt, AttemptStatus, ExamSession, Exercise, Module, Notification,
                       Override, Role, TrainerAssignment, User)
 from ..models.base import utcnow
-from . import certification, exams, xapi
+from . import certification, exams, grading, xapi
 from .audit import audit  # noqa: F401 (also used as review.audit by older callers)
 from .content import exercise_spec
 
@@ -143,7 +143,7 @@ def override(session: Session, reviewer: User, attempt: Attempt, values: dict[st
     session.commit()
     if attempt.exam_session_id:
         exams.refresh(session, session.get(ExamSession, attempt.exam_session_id))
-    certification.check_all(session, session.get(User, attempt.user_id))
+    certification.check_after(session, session.get(User, attempt.user_id), grading.course_of(session, attempt))
     return row
 
 
