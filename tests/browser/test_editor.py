@@ -71,6 +71,9 @@ def test_compare_two_attempts(live, sessions):
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare attempts")
     expect(page.locator("pre.diff ins").first).to_be_visible()
     expect(page.locator("pre.diff del").first).to_be_visible()
+    # A replacement is drawn apart from what it replaces ("notes table", not "notestable").
+    gap = page.locator("pre.diff del + ins").first.evaluate("e => parseFloat(getComputedStyle(e).marginLeft)")
+    assert gap > 0
     expect(page.get_by_role("row", name=re.compile("Delimits the notes"))).to_contain_text("0/30")
     expect(page.get_by_role("row", name=re.compile("Delimits the notes"))).to_contain_text("30/30")
     assert axe_violations(page) == [], describe(axe_violations(page))
