@@ -622,6 +622,11 @@ def test_api_with_a_valid_a_revoked_and_a_missing_token(hr_app):
     assert certs["total"] == 4 and {c["status"] for c in certs["data"]} == {"valid", "revoked", "expired"}
     assert all(c["verify_url"].startswith("http") for c in certs["data"])
     assert "prompt" not in json.dumps([body, assignments, completions, certs])
+    with hr_app.app_context(), db.new_session() as s:  # each page read is in the audit log
+        reads = list(s.exec(select(AuditEvent).where(AuditEvent.action == "api_read").order_by(AuditEvent.id)))
+    assert len(reads) == 4 + 1 + 3  # four pages of people, all people at once, then each other list
+    assert reads[0].details == {"token": "HRIS", "path": "/api/v1/people", "page": 1, "records": 3}
+    assert reads[-1].details["path"] == "/api/v1/certificates" and reads[-1].details["records"] == 4
     # missing, malformed, unknown: 401 with a JSON error; a session cookie is not enough
     assert api.get("/api/v1/people").status_code == 401
     assert api.get("/api/v1/people", headers={"Authorization": "Basic abc"}).status_code == 401

@@ -14,6 +14,7 @@ from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Dep
                       User)
 from ..models.base import utcnow
 from ..services import api_tokens, hr_reports
+from ..services.audit import audit
 from ..services.hr_org import state_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,6 +50,20 @@ def _authenticate():
 def _no_cache(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers.add("Vary", "Authorization")
+    return response
+
+
+@bp.after_request
+def _audit_read(response):
+    """Every page of personal data read through the API is in the audit log: which token, which
+    list, which page and how many records."""
+    token = g.get("api_token")
+    if token is not None and response.status_code == 200:
+        body = response.get_json(silent=True) or {}
+        s = db.session()
+        audit(s, None, "api_read", f"api_token:{token.id}", token=token.name, path=request.path,
+              page=body.get("page"), records=len(body.get("data") or []))
+        s.commit()
     return response
 
 

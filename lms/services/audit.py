@@ -43,6 +43,7 @@ ACTIONS = {
     "audit_exported": _l("Audit log exported"),
     "api_token_created": _l("API token created"),
     "api_token_revoked": _l("API token revoked"),
+    "api_read": _l("Data read through the API"),
     "setting_changed": _l("Setting changed"),
     "assignment_created": _l("Track assigned"),
     "assignment_deleted": _l("Track assignment deleted"),

@@ -393,14 +393,14 @@ def status_document(cert) -> dict:
 
 def revoke(session, cert, *, reason: str, actor_id: int | None) -> None:
     """Revoke a certificate with a reason, and write it to the audit log."""
-    from ..models import AuditEvent
     from ..models.base import utcnow
+    from .audit import audit
 
     cert.revoked_at = utcnow()
     cert.revoked_reason = reason.strip()[:500]
     session.add(cert)
-    session.add(AuditEvent(actor_id=actor_id, action="certificate_revoked", target=f"certificate:{cert.public_id}",
-                           details={"reason": cert.revoked_reason, "holder": cert.holder_name}))
+    audit(session, actor_id, "certificate_revoked", f"certificate:{cert.public_id}",
+          reason=cert.revoked_reason, holder=cert.holder_name)
     session.commit()
 
 
