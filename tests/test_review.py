@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from lms import db
 from lms.models import Appeal, Attempt, AuditEvent, Certificate, Override, Role, TrainerAssignment, User
-from lms.services import review
+from lms.services import grading, review
 from lms.services.accounts import create_user
 
 PROMPT = 'You write minutes for the project team.\n"""{{input}}"""'
@@ -110,7 +110,7 @@ def test_trainers_review_only_the_courses_they_are_assigned_to(app):
     assert other.get(f"/attempts/{attempt_id}").status_code == 404
     with app.app_context(), db.new_session() as s:
         trainer = s.exec(select(User).where(User.email == "newtrainer@example.org")).one()
-        course_id = review.course_of(s, s.get(Attempt, attempt_id))
+        course_id = grading.course_of(s, s.get(Attempt, attempt_id))
         s.add(TrainerAssignment(user_id=trainer.id, course_id=course_id))
         s.commit()
     assert other.get(f"/review/attempts/{attempt_id}").status_code == 200

@@ -31,12 +31,6 @@ def notify(session: Session, user_id: int, kind: str, **data) -> None:
     session.add(Notification(user_id=user_id, kind=kind, data=data))
 
 
-def course_of(session: Session, attempt: Attempt) -> int | None:
-    exercise = session.get(Exercise, attempt.exercise_id)
-    module = session.get(Module, exercise.module_id) if exercise and exercise.module_id else None
-    return module.course_id if module else None
-
-
 def reviewable_course_ids(session: Session, user: User) -> set[int] | None:
     """None: every course (admins); otherwise the courses a trainer is assigned to."""
     if user.has_role(Role.ADMIN):
@@ -48,7 +42,7 @@ def reviewable_course_ids(session: Session, user: User) -> set[int] | None:
 
 def can_review(session: Session, user: User, attempt: Attempt) -> bool:
     allowed = reviewable_course_ids(session, user)
-    return allowed is None or course_of(session, attempt) in allowed
+    return allowed is None or grading.course_of(session, attempt) in allowed
 
 
 @dataclass
