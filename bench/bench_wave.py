@@ -158,6 +158,7 @@ def main() -> None:
         calls = [c for a in attempts for c in (a.report or {}).get("calls", [])]
         in_llm = [c["latency_ms"] - 1000 * args.latency for c in calls]
         client_cpu = sum(c.get("cpu_ms", 0) for c in calls) / args.attempts
+        thread_cpu = sum((a.report or {}).get("cpu_ms", 0) for a in attempts) / args.attempts
         statuses = {}
         for a in attempts:
             statuses[a.status] = statuses.get(a.status, 0) + 1
@@ -173,6 +174,8 @@ def main() -> None:
         print(f"  of which LiteLLM + HTTP client:  {client_cpu:.1f} ms (CPU of the grading threads inside the calls)")
         print(f"  platform's own CPU per attempt:  {1000 * cpu / args.attempts - client_cpu:.1f} ms "
               "(the rest: queue, database, checks, report, certificates)")
+        print(f"    in the grading thread:         {thread_cpu - client_cpu:.1f} ms (claim to report, outside "
+              "the LLM calls); the rest in other threads (queue consumer, LiteLLM's logging)")
         print(f"claim -> stored, minus LLM calls:  p50 {statistics.median(own):.1f} ms, "
               f"p95 {statistics.quantiles(own, n=20)[18]:.1f} ms (wall time, includes waiting for the GIL)")
         print(f"LiteLLM + HTTP beyond the model:   p50 {statistics.median(in_llm):.1f} ms per call (wall), "

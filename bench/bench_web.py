@@ -8,7 +8,8 @@ Builds a database in a temporary folder (SQLite, or a fresh database on the Post
 LMS_BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test, dropped at the
 end) by the migrations, loads the shipped content, signs a learner in once per client and drives
 each page with concurrent clients (threads in a few processes, http.client). Prints requests per
-second, p50 and p95 latency of each, and the ratio lesson / hello. Figures, not assertions.
+second, p50 and p95 latency of each, and the ratio lesson / hello; then the queries and CPU time of
+one lesson and one exercise page, measured in this process before the load. Figures, not assertions.
 """
 from __future__ import annotations
 
@@ -164,6 +165,31 @@ def prepare(url: str, folder: str) -> tuple[str, str]:
     return paths
 
 
+def in_process(url: str, folder: str, path: str, n: int = 300) -> tuple[int, float]:
+    """Queries and CPU milliseconds of one GET of `path` by a signed-in learner, in this process
+    (Flask's test client, after a first GET): figures beside the throughput, not part of it."""
+    from sqlalchemy import event
+
+    from lms import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "QUEUE_FILE": f"{folder}/queue.db",
+                      "REDIS_URL": None})
+    client = app.test_client()
+    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"email": "learner@example.org", "password": PASSWORD, "csrf_token": token})
+    assert client.get(path).status_code == 200
+    statements: list[str] = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *a: statements.append(a[2]))
+    client.get(path)
+    queries = len(statements)
+    started = time.process_time()
+    for _ in range(n):
+        client.get(path)
+    cpu = (time.process_time() - started) / n * 1000
+    app.extensions["engine"].dispose()
+    return queries, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -180,6 +206,8 @@ def main() -> None:
     processes = []
     try:
         lesson, exercise = prepare(url, folder)
+        figures = {name: in_process(url, folder, path) for name, path in (("lesson page", lesson),
+                                                                           ("exercise page", exercise))}
         env = dict(os.environ, LMS_DATABASE_URL=url, LMS_SECRET_KEY="bench", LMS_INSTANCE_PATH=folder,
                    LMS_QUEUE_FILE=f"{folder}/queue.db")
         for name in ("LMS_REDIS_URL", "LMS_GRADER_MODEL", "LMS_LLM_CONFIG"):
@@ -203,6 +231,8 @@ def main() -> None:
         for name, r in rows:
             print(f"{name:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['n']:>9} {r['errors']:>7}")
         print(f"lesson / hello throughput: {rows[1][1]['rps'] / rows[0][1]['rps']:.2f}")
+        for name, (queries, cpu) in figures.items():
+            print(f"{name} in this process (test client): {queries} queries, {cpu:.2f} ms CPU per request")
     finally:
         for p in processes:
             p.terminate()

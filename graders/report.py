@@ -58,6 +58,7 @@ class GradeReport:
     calls: list[dict] = field(default_factory=list)  # every LLM call: alias, model, tokens, cost, latency
     cached_from: int | None = None        # the attempt whose identical grade was reused
     confidential: list[str] = field(default_factory=list)  # kinds of personal data found in the prompt
+    cpu_ms: float = 0.0                   # CPU of the grading thread for this grade, LLM calls included
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

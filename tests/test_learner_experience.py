@@ -130,6 +130,33 @@ def test_compare_two_attempts_and_nobody_elses(app):
         assert "at least two attempts" in other.get("/exercises/mini-brief/compare").get_data(as_text=True)
 
 
+def test_a_long_history_lists_the_most_recent_attempts_and_compares_any_two(app):
+    """Many attempts: the exercise page lists the 20 most recent and says how many there are; the
+    oldest one can still be compared; the attempt numbers count every attempt."""
+    from lms.learn.routes import ATTEMPTS_SHOWN
+    from lms.models import Exercise
+
+    learner = user_id(app)
+    with app.app_context(), db.new_session() as s:
+        exercise = s.exec(select(Exercise).where(Exercise.slug == "mini-brief", Exercise.current == True)).one()  # noqa: E712
+        for i in range(ATTEMPTS_SHOWN + 5):
+            s.add(Attempt(user_id=learner, exercise_id=exercise.id, prompt=f"Attempt number {i} <b>",
+                          prompt_hash=f"h{i}", created_at=utcnow() - timedelta(minutes=100 - i)))
+        s.commit()
+        ids = [a.id for a in s.exec(select(Attempt).order_by(Attempt.created_at))]
+    client = signed_in(app)
+    page = client.get("/exercises/mini-brief").get_data(as_text=True)
+    assert page.count("See the report") == ATTEMPTS_SHOWN
+    assert f"Your {ATTEMPTS_SHOWN} most recent attempts out of {ATTEMPTS_SHOWN + 5} are listed" in page
+    html = client.get(f"/exercises/mini-brief/compare?a={ids[0]}&b={ids[-1]}")
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    assert "<li>Removed: “0”</li><li>Added: “24”</li>" in text and "&lt;b&gt;" in text and "<b>" not in text
+    assert f"Attempt {ATTEMPTS_SHOWN + 5} ·" in text  # the newest is numbered after all the others
+    assert signed_in(app, "other@example.org").get(
+        f"/exercises/mini-brief/compare?a={ids[0]}&b={ids[-1]}").status_code == 404
+
+
 def test_each_criterion_says_what_was_expected_and_links_its_lesson(make_app, llm_server):
     llm_server.default = model_like(level=1)
     app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT)

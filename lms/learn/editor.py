@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlmodel import select
 
 from .. import db
 from ..models import Attempt, Exercise
@@ -12,7 +13,7 @@ from ..services import drafts, prompt_diff
 from ..services.content import exercise_spec
 from ..views_common import wants_partial
 from .forms import PromptForm
-from .routes import _attempts, _exercise, bp
+from .routes import ATTEMPTS_SHOWN, _attempts, _attempts_total, _exercise, bp
 
 
 @bp.route("/exercises/<slug>/draft", methods=["POST"])
@@ -35,16 +36,17 @@ def save_draft(slug: str):
     return redirect(url_for("learn.exercise", slug=exercise_row.slug))
 
 
-def _own(attempt_id: str | None, attempts: list[tuple[Attempt, Exercise]]):
-    """One of the learner's own attempts on this exercise, or a 404."""
+def _own(attempt_id: str | None, slug: str) -> tuple[Attempt, Exercise]:
+    """One of the learner's own attempts on this exercise (any version), or a 404."""
     try:
         wanted = int(attempt_id or "")
     except ValueError:
         abort(404)
-    for a, ex in attempts:
-        if a.id == wanted:
-            return a, ex
-    abort(404)
+    found = db.session().exec(select(Attempt, Exercise).join(Exercise).where(
+        Attempt.id == wanted, Attempt.user_id == current_user.id, Exercise.slug == slug)).first()
+    if found is None:
+        abort(404)
+    return found[0], found[1]
 
 
 @bp.route("/exercises/<slug>/compare")
@@ -53,14 +55,15 @@ def compare(slug: str):
     """Two of the learner's attempts side by side: a word-level diff of the prompts and the
     scores per criterion. Without `a` and `b`, the last two attempts."""
     exercise_row, module, course = _exercise(slug)
-    attempts = _attempts(exercise_row.slug)  # the learner's own, newest first
+    attempts = _attempts(exercise_row.slug)  # the learner's most recent, newest first
+    total = _attempts_total(exercise_row.slug) if len(attempts) > ATTEMPTS_SHOWN else len(attempts)
     if not request.args.get("a") and not request.args.get("b"):
         if len(attempts) < 2:
             return render_template("learn/compare.html", exercise=exercise_row, module=module, course=course,
-                                   attempts=attempts, pair=None)
+                                   attempts=attempts, total=total, pair=None)
         old, new = attempts[1], attempts[0]
     else:
-        old, new = _own(request.args.get("a"), attempts), _own(request.args.get("b"), attempts)
+        old, new = _own(request.args.get("a"), exercise_row.slug), _own(request.args.get("b"), exercise_row.slug)
     rows = []
     specs = {ex.id: exercise_spec(ex) for ex in (old[1], new[1])}
     labels = {c.id: c.label for spec in specs.values() for c in spec.criteria}
@@ -71,5 +74,5 @@ def compare(slug: str):
     for cid in list(dict.fromkeys([c.id for c in specs[new[1].id].criteria] + list(scores))):
         rows.append({"id": cid, "label": labels.get(cid), **scores.get(cid, {})})
     return render_template("learn/compare.html", exercise=exercise_row, module=module, course=course,
-                           attempts=attempts, pair=(old[0], new[0]), rows=rows,
+                           attempts=attempts, total=total, pair=(old[0], new[0]), rows=rows,
                            diff=prompt_diff.diff(old[0].prompt or "", new[0].prompt or ""))

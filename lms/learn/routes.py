@@ -1,19 +1,22 @@
 """The learner's pages: dashboard, courses, lessons, exercises, attempts, certificates."""
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import func, select
 
 from graders import LLMError, run_target
 
 from .. import db
 from ..models import Appeal, Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role, TargetRun
-from ..services import (budgets, certification, drafts, exams, feedback, grading, guard, next_steps, progress, quizzes,
-                        review)
+from ..services import (budgets, certification, content_cache, drafts, exams, feedback, grading, guard, next_steps,
+                        progress, review)
 from ..services.content import exercise_spec
 from ..views_common import render, wants_partial
+from . import page_cache
 from .forms import EmptyForm, PromptForm
 
 bp = Blueprint("learn", __name__)
@@ -37,11 +40,9 @@ def _exercise(slug: str) -> tuple[Exercise, Module, Course]:
     return exercise, module, course
 
 
-def _modules(course: Course) -> list[dict]:
+def _modules(course: Course, learner: progress.Record) -> list[dict]:
     s = db.session()
-    done = progress.done_lesson_ids(s, current_user.id)
-    passed = progress.passed_exercise_slugs(s, current_user.id)
-    passed_quizzes = quizzes.passed_quiz_ids(s, current_user.id)
+    done, passed, passed_quizzes = learner.lessons, learner.exercises, learner.quizzes
     modules = []
     for m in s.exec(select(Module).where(Module.course_id == course.id).order_by(Module.position)):
         lessons = list(s.exec(select(Lesson).where(Lesson.module_id == m.id).order_by(Lesson.position)))
@@ -60,7 +61,8 @@ def _modules(course: Course) -> list[dict]:
 def dashboard():
     s = db.session()
     courses = list(s.exec(select(Course).where(Course.status == "published").order_by(Course.position)))
-    rows = [(c, progress.course_progress(s, current_user.id, c)) for c in courses]
+    learner = progress.record(s, current_user.id)
+    rows = [(c, progress.course_progress(s, current_user.id, c, learner=learner)) for c in courses]
     certificates = list(s.exec(select(Certificate).where(Certificate.user_id == current_user.id)
                                .order_by(Certificate.issued_at.desc())))
     attempts = list(s.exec(select(Attempt, Exercise).join(Exercise)
@@ -77,8 +79,9 @@ def dashboard():
 def course(slug: str):
     c = _course(slug)
     s = db.session()
-    return render_template("learn/course.html", course=c, modules=_modules(c),
-                           progress=progress.course_progress(s, current_user.id, c),
+    learner = progress.record(s, current_user.id)
+    return render_template("learn/course.html", course=c, modules=_modules(c, learner),
+                           progress=progress.course_progress(s, current_user.id, c, learner=learner),
                            certificate=certification.current_certificate(s, current_user.id, c.id),
                            renewing=certification.renewal_of(s, current_user.id, c),
                            exam=exams.state(s, current_user.id, c) if c.exam else None)
@@ -87,23 +90,23 @@ def course(slug: str):
 @bp.route("/courses/<slug>/<module_slug>/<lesson_slug>")
 @login_required
 def lesson(slug: str, module_slug: str, lesson_slug: str):
-    c = _course(slug)
+    """Content from the content cache, the learner's record in one query, the page from the page cache
+    (see services/content_cache.py and page_cache.py)."""
     s = db.session()
-    module = s.exec(select(Module).where(Module.course_id == c.id, Module.slug == module_slug)).first()
-    lesson_row = module and s.exec(select(Lesson).where(Lesson.module_id == module.id,
-                                                        Lesson.slug == lesson_slug)).first()
-    if not lesson_row:
+    outline = content_cache.outline(s, slug)
+    module = outline.module(module_slug) if outline is not None and outline.published else None
+    lesson_item, nxt = outline.lesson(module.id, lesson_slug) if module else (None, None)
+    if lesson_item is None:
         abort(404)
-    lessons = progress.course_lessons(s, c)
-    index = [x.id for x in lessons].index(lesson_row.id)
-    nxt = lessons[index + 1] if index + 1 < len(lessons) else None
-    next_module = s.get(Module, nxt.module_id) if nxt else None
-    done = progress.done_lesson_ids(s, current_user.id)
-    return render_template(
-        "learn/lesson.html", course=c, module=module, lesson=lesson_row, form=EmptyForm(),
-        done=lesson_row.id in done,
-        progress=progress.course_progress(s, current_user.id, c, lessons, done), next_lesson=nxt,
-        next_module=next_module)
+    if outline.version is None:  # a database older than content versions: the next page is from memory
+        content_cache.create_version(s)
+    learner = progress.record(s, current_user.id)
+    done = lesson_item.id in learner.lessons
+    course_progress = progress.course_progress(s, current_user.id, outline, learner=learner)
+    key = (outline.version, lesson_item.id, done, astuple(course_progress)) if outline.version else None
+    return page_cache.render(
+        "learn/lesson.html", key, course=outline, module=module, lesson=lesson_item, done=done,
+        progress=course_progress, next_lesson=nxt, next_module=outline.module_by_id(nxt.module_id) if nxt else None)
 
 
 @bp.route("/lessons/<int:lesson_id>/done", methods=["POST"])
@@ -128,19 +131,32 @@ def lesson_done(lesson_id: int):
     return redirect(url_for("learn.lesson", slug=c.slug, module_slug=module.slug, lesson_slug=lesson_row.slug))
 
 
+ATTEMPTS_SHOWN = 20
+
+
 def _attempts(exercise_slug: str) -> list[tuple[Attempt, Exercise]]:
+    """The learner's most recent attempts at this exercise, newest first (ATTEMPTS_SHOWN + 1, to
+    know whether there are more)."""
     return list(db.session().exec(select(Attempt, Exercise).join(Exercise)
                                   .where(Attempt.user_id == current_user.id, Exercise.slug == exercise_slug)
-                                  .order_by(Attempt.created_at.desc(), Attempt.id.desc())))
+                                  .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+                                  .limit(ATTEMPTS_SHOWN + 1)))
+
+
+def _attempts_total(exercise_slug: str) -> int:
+    return db.session().exec(select(func.count()).select_from(Attempt).join(Exercise)
+                             .where(Attempt.user_id == current_user.id, Exercise.slug == exercise_slug)).one()
 
 
 def _exercise_page(exercise, module, course, form, status=200, run=None, error=None, exam_session=None):
     spec = exercise_spec(exercise)
     attempts = [] if exam_session else _attempts(exercise.slug)
+    total = _attempts_total(exercise.slug) if len(attempts) > ATTEMPTS_SHOWN else len(attempts)
     draft = None if exam_session else drafts.get(db.session(), current_user.id, exercise.slug)
     return render_template("learn/exercise.html", exercise=exercise, spec=spec, module=module,
                            course=course, form=form, run=run, error=error, exam_session=exam_session,
-                           attempts=attempts, draft=draft, previous=_previous(attempts),
+                           attempts=attempts[:ATTEMPTS_SHOWN], attempts_total=total, draft=draft,
+                           previous=_previous(attempts),
                            limits=feedback.length_limits(spec),
                            llm_ready=current_app.extensions["llm"].configured,
                            max_chars=current_app.config["MAX_PROMPT_CHARS"]), status

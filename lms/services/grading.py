@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import unicodedata
 from datetime import timedelta
 
@@ -133,6 +134,7 @@ def _claim(session: Session, attempt_id: int) -> Attempt | None:
 
 def grade_attempt(session: Session, attempt_id: int) -> str | None:
     """Grade one attempt if no other worker holds it; returns its new status (None: skipped)."""
+    cpu_started = time.thread_time()
     attempt = _claim(session, attempt_id)
     if attempt is None:
         return None
@@ -161,6 +163,7 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
         # The judge disagrees too often with trainers on this exercise: a trainer confirms.
         report.flags.append("calibration-below-bar")
         report.status, report.passed = Status.AWAITING_REVIEW.value, None
+    report.cpu_ms = round((time.thread_time() - cpu_started) * 1000, 2)  # the final write is not counted
     attempt.report = report.to_dict()
     attempt.status, attempt.score, attempt.passed = report.status, report.score, report.passed
     if report.status == Status.DELAYED.value:

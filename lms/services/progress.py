@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import String, bindparam, cast, literal, union_all
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
-from ..models import Attempt, Course, Exercise, Lesson, LessonProgress, Module, Quiz
+from ..models import Attempt, Course, Exercise, Lesson, LessonProgress, Module, Quiz, QuizAttempt
 from ..models.base import utcnow
+from . import content_cache
+from .content_cache import CourseOutline
 
 
 @dataclass
@@ -26,6 +29,32 @@ class CourseProgress:
         total = self.lessons_total + self.exercises_total + self.quizzes_total + int(self.has_exam)
         done = self.lessons_done + self.exercises_passed + self.quizzes_passed + int(self.exam_passed)
         return round(100 * done / total) if total else 0
+
+
+@dataclass(frozen=True)
+class Record:
+    """Everything a learner has done, in every course."""
+    lessons: frozenset[int]    # lessons marked done
+    exercises: frozenset[str]  # slugs of exercises passed, in any version
+    quizzes: frozenset[int]    # quizzes passed
+
+
+_USER = bindparam("user_id")
+_RECORD = union_all(
+    select(literal("l"), cast(LessonProgress.lesson_id, String)).where(LessonProgress.user_id == _USER),
+    select(literal("e"), Exercise.slug).join(Attempt).where(Attempt.user_id == _USER,
+                                                             Attempt.passed == True).distinct(),  # noqa: E712
+    select(literal("q"), cast(QuizAttempt.quiz_id, String)).where(QuizAttempt.user_id == _USER,
+                                                                  QuizAttempt.passed == True))  # noqa: E712
+
+
+def record(session: Session, user_id: int) -> Record:
+    """One query for the three sets that progress is made of."""
+    found: dict[str, set] = {"l": set(), "e": set(), "q": set()}
+    for kind, value in session.execute(_RECORD, {"user_id": user_id}):
+        found[kind].add(value)
+    return Record(lessons=frozenset(map(int, found["l"])), exercises=frozenset(found["e"]),
+                  quizzes=frozenset(map(int, found["q"])))
 
 
 def course_lessons(session: Session, course: Course) -> list[Lesson]:
@@ -58,23 +87,27 @@ def passed_exercise_slugs(session: Session, user_id: int) -> set[str]:
     return set(rows)
 
 
-def course_progress(session: Session, user_id: int, course: Course, lessons: list[Lesson] | None = None,
-                    done: set[int] | None = None) -> CourseProgress:
-    """`lessons` and `done` may be given when the caller has already read them."""
-    lessons = course_lessons(session, course) if lessons is None else lessons
-    exercises = course_exercises(session, course)
-    done = done_lesson_ids(session, user_id) if done is None else done
-    passed = passed_exercise_slugs(session, user_id)
-    from . import exams, quizzes
+def course_progress(session: Session, user_id: int, course: Course | CourseOutline,
+                    lessons: list[Lesson] | None = None, done: set[int] | None = None,
+                    learner: Record | None = None) -> CourseProgress:
+    """The course's structure from the content cache and the learner's record in one query (unless
+    given); `lessons` and `done` may be given when the caller has already read them."""
+    outline = course if isinstance(course, CourseOutline) else content_cache.outline(session, course.slug)
+    learner = learner or record(session, user_id)
+    lesson_ids = [x.id for x in (outline.lessons if lessons is None else lessons)]
+    done = learner.lessons if done is None else done
+    exam_passed = False
+    if outline.exam:
+        from . import exams
 
-    quiz_rows = course_quizzes(session, course)
-    passed_quizzes = quizzes.passed_quiz_ids(session, user_id)
+        row = course if isinstance(course, Course) else session.get(Course, outline.id)
+        exam_passed = exams.state(session, user_id, row).passed
     return CourseProgress(
-        lessons_total=len(lessons), lessons_done=sum(1 for lesson in lessons if lesson.id in done),
-        exercises_total=len(exercises), exercises_passed=sum(1 for e in exercises if e.slug in passed),
-        quizzes_total=len(quiz_rows), quizzes_passed=sum(1 for q in quiz_rows if q.id in passed_quizzes),
-        has_exam=bool(course.exam),
-        exam_passed=bool(course.exam) and exams.state(session, user_id, course).passed,
+        lessons_total=len(lesson_ids), lessons_done=sum(1 for i in lesson_ids if i in done),
+        exercises_total=len(outline.exercise_slugs),
+        exercises_passed=sum(1 for slug in outline.exercise_slugs if slug in learner.exercises),
+        quizzes_total=len(outline.quiz_ids), quizzes_passed=sum(1 for q in outline.quiz_ids if q in learner.quizzes),
+        has_exam=bool(outline.exam), exam_passed=exam_passed,
     )
 
 

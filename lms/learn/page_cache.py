@@ -1,0 +1,71 @@
+"""Whole pages kept in memory between requests (per process, the least recently used dropped first),
+keyed by every value their templates read, so that nothing needs invalidating.
+
+A page is looked up by the key its view gives, which must determine the view's own template
+variables (the lesson page: content version, lesson, the learner's progress read at this request),
+plus what the layout reads: the signed-in person (id, name, role), the language, the request's
+path and query (the language form's `next`). The CSRF token is not part of the key: the page is
+stored with a per-process placeholder and each answer carries the token of its own request. A
+request with flashed messages to show is rendered, never stored nor answered from memory.
+
+The views' data is read at each request, so a stored page is only answered for the same inputs:
+after a trainer's edit the content version differs, after a lesson is marked read the progress
+differs. A template that starts reading a new value must add it to the key (tests/test_lesson_cache.py
+lists the variables the lesson page reads and fails on a new one).
+"""
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from threading import Lock
+from typing import Hashable
+
+from flask import current_app, g, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+MAX_PAGES = 1000
+PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"  # not guessable: content cannot contain it
+
+
+class Pages:
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: Hashable, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+def _pages() -> Pages:
+    pages = current_app.extensions.get("page_cache")
+    if pages is None:
+        pages = current_app.extensions["page_cache"] = Pages()
+    return pages
+
+
+def render(template: str, key: Hashable | None, **context) -> str:
+    """render_template(template, **context), or the same page rendered earlier for the same key.
+    `key` None: rendered, not stored."""
+    if key is None or "_flashes" in session or current_app.jinja_env.auto_reload:
+        return render_template(template, **context)
+    user = current_user._get_current_object()
+    full_key = (template, key, user.id, user.name, user.role, g.lang, request.script_root, request.full_path)
+    pages = _pages()
+    page = pages.get(full_key)
+    if page is None:
+        page = render_template(template, csrf_token=lambda: PLACEHOLDER, **context)
+        pages.put(full_key, page)
+    return page.replace(PLACEHOLDER, generate_csrf())

@@ -1,0 +1,173 @@
+"""Courses' structure kept in memory between requests (per process): modules, lessons with their
+texts, the exercises and quizzes that progress counts, so that a lesson page reads no content rows.
+
+Never stale, with any number of processes and machines: an entry is keyed on the content version,
+a random value stored in the database (the `setting` row `content_version`) and read with one query
+per use. Every ORM flush that inserts, changes or deletes a course, module, lesson, exercise or quiz
+writes a new value in the same transaction (the listener below, registered for every session of the
+process): the trainer's edit and the new version are committed together, and a reader that reads
+the version first and the content after never files older content under a newer version. Content
+written by raw SQL, bypassing the ORM, is not seen: change it through the services or `lms content
+sync`, or restart the web processes.
+
+Entries are read-only: callers must not change them.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlmodel import select
+
+from ..models import Course, Exercise, Lesson, Module, Quiz, Setting
+from ..models.base import utcnow
+
+KEY = "content_version"
+CONTENT = (Course, Module, Lesson, Exercise, Quiz)
+TABLES = {model.__table__ for model in CONTENT}
+_VERSION = select(Setting.value).where(Setting.key == KEY)
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@dataclass(frozen=True)
+class LessonItem:
+    id: int
+    module_id: int
+    slug: str
+    position: int
+    minutes: int
+    title: dict[str, str]
+    body: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ModuleItem:
+    id: int
+    slug: str
+    position: int
+    title: dict[str, str]
+    summary: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """A course as a learner sees it: lessons in course order, the exercises (current, not in the
+    exam pool) and quizzes that count in progress."""
+    id: int
+    slug: str
+    status: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    exam: dict[str, Any] | None
+    modules: tuple[ModuleItem, ...]
+    lessons: tuple[LessonItem, ...]
+    exercise_slugs: tuple[str, ...]
+    quiz_ids: tuple[int, ...]
+    version: str | None = None  # the content version it was read at; None: not kept in memory
+    _lesson_index: dict[tuple[int, str], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_lesson_index", {(x.module_id, x.slug): i for i, x in enumerate(self.lessons)})
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+    def module(self, slug: str) -> ModuleItem | None:
+        return next((m for m in self.modules if m.slug == slug), None)
+
+    def module_by_id(self, module_id: int) -> ModuleItem:
+        return next(m for m in self.modules if m.id == module_id)
+
+    def lesson(self, module_id: int, slug: str) -> tuple[LessonItem | None, LessonItem | None]:
+        """The lesson and the one after it in the course, or (None, None)."""
+        i = self._lesson_index.get((module_id, slug))
+        if i is None:
+            return None, None
+        return self.lessons[i], self.lessons[i + 1] if i + 1 < len(self.lessons) else None
+
+
+@dataclass
+class _Store:
+    version: str
+    courses: dict[str, CourseOutline]
+
+
+def version(session: Session) -> str | None:
+    """The current content version (after flushing the session's own changes); None before the first."""
+    return session.execute(_VERSION).scalar()
+
+
+def bump(connection: Connection) -> None:
+    """A new content version, in the connection's transaction."""
+    values = {"key": KEY, "value": uuid.uuid4().hex, "updated_at": utcnow()}
+    stmt = _INSERT[connection.dialect.name](Setting.__table__).values(**values)
+    connection.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
+        "value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
+
+
+def create_version(session: Session) -> None:
+    """The first version, on a database whose content was loaded before versions existed. In a
+    transaction of its own: call it only while `session` has written nothing (SQLite would wait for
+    the session's own lock)."""
+    with session.get_bind().engine.begin() as conn:
+        stmt = _INSERT[conn.dialect.name](Setting.__table__).values(key=KEY, value=uuid.uuid4().hex,
+                                                                    updated_at=utcnow())
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+
+
+@event.listens_for(Session, "before_flush")
+def _content_flushed(session: Session, _context, _instances) -> None:
+    if (any(isinstance(o, CONTENT) for o in session.new) or any(isinstance(o, CONTENT) for o in session.deleted)
+            or any(isinstance(o, CONTENT) and session.is_modified(o) for o in session.dirty)):
+        bump(session.connection())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _content_statement(state: ORMExecuteState) -> None:
+    """INSERT, UPDATE or DELETE statements on content tables run through a session."""
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(state.statement, "table", None) in TABLES:
+        bump(state.session.connection())
+
+
+def outline(session: Session, slug: str) -> CourseOutline | None:
+    """The course of that slug, whatever its status; None when there is none. Kept in memory
+    (per app) when the database has a content version (see create_version)."""
+    current = version(session) if has_app_context() else None
+    if current is None:
+        return load(session, slug)
+    store: _Store | None = current_app.extensions.get("content_cache")
+    if store is None or store.version != current:
+        store = current_app.extensions["content_cache"] = _Store(current, {})
+    found = store.courses.get(slug)
+    if found is None:
+        found = load(session, slug, current)  # read after the version: never older than it
+        if found is not None:
+            store.courses[slug] = found
+    return found
+
+
+def load(session: Session, slug: str, version: str | None = None) -> CourseOutline | None:
+    course = session.exec(select(Course).where(Course.slug == slug)).first()
+    if course is None:
+        return None
+    modules = session.exec(select(Module).where(Module.course_id == course.id)
+                           .order_by(Module.position, Module.id)).all()
+    lessons = session.exec(select(Lesson).join(Module).where(Module.course_id == course.id)
+                           .order_by(Module.position, Module.id, Lesson.position, Lesson.id)).all()
+    exercises = session.exec(select(Exercise.slug).join(Module).where(
+        Module.course_id == course.id, Exercise.current == True, Exercise.exam == False)  # noqa: E712
+        .order_by(Module.position, Exercise.position)).all()
+    quizzes = session.exec(select(Quiz.id).join(Module).where(Module.course_id == course.id)
+                           .order_by(Module.position)).all()
+    return CourseOutline(
+        id=course.id, slug=course.slug, status=course.status, title=course.title, summary=course.summary,
+        exam=course.exam, modules=tuple(ModuleItem(m.id, m.slug, m.position, m.title, m.summary) for m in modules),
+        lessons=tuple(LessonItem(x.id, x.module_id, x.slug, x.position, x.minutes, x.title, x.body) for x in lessons),
+        exercise_slugs=tuple(exercises), quiz_ids=tuple(quizzes), version=version)
