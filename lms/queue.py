@@ -39,6 +39,8 @@ class GradingQueue:
             self.backend = "sqlite"
         self.huey.results = False
         self._grade = self.huey.task(name="grade_attempt")(self._grade_task)
+        # An e-mail server that does not answer: tried again three times, a minute apart.
+        self._invite = self.huey.task(name="send_invitations", retries=3, retry_delay=60)(self._invite_task)
         self.huey.periodic_task(crontab(minute="*"), name="requeue_due")(self._requeue_task)
         # Daily; idempotent, so several workers each running it is harmless.
         self.huey.periodic_task(crontab(minute="17", hour="3"), name="purge_prompts")(self._purge_task)
@@ -64,6 +66,24 @@ class GradingQueue:
             count = privacy.purge(session)
             if count:
                 log.info("retention: purged the prompts of %d attempts", count)
+
+    def _invite_task(self, user_ids: list[int], actor_id: int | None) -> None:
+        from .services import account_setup, mailer
+
+        with self.app.app_context(), db.new_session() as session:
+            settings = self.app.config.get("SMTP") or mailer.SMTPSettings()
+            result = account_setup.invite_ids(session, settings, actor_id, user_ids)
+            log.info("invitations: %d sent, %d failed", len(result.sent), len(result.failed))
+
+    def invite(self, user_ids: list[int], actor_id: int | None) -> bool:
+        """Send these accounts their invitation in the background (an import of thousands of people
+        answers at once); False when the queue is unreachable."""
+        try:
+            self._invite(list(user_ids), actor_id)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not enqueue %d invitations (%s)", len(user_ids), str(exc)[:200])
+            return False
+        return True
 
     def enqueue(self, attempt_id: int) -> bool:
         """Enqueue the grading of a stored attempt; False when the queue is unreachable (the

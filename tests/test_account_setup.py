@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import TEST_CONTENT, Auth, csrf_from, seed
+from conftest import TEST_CONTENT, Auth, csrf_from, drain, seed
 from sqlmodel import select
 from test_hr import HR_EMAIL, Inbox, import_people, login, people_csv, smtp, upload, user_id  # noqa: F401
 
@@ -55,7 +55,10 @@ def test_imported_people_are_invited_and_choose_their_password_once(app, smtp): 
     r = hr.post("/hr/import", data={"csrf_token": csrf_from(page), "send_invitations": "y",
                                     "file": (io.BytesIO(people_csv(PEOPLE)), "people.csv")},
                 content_type="multipart/form-data", follow_redirects=True)
-    assert "3 invitation(s) sent." in r.get_data(as_text=True)
+    # The page answers at once; the queue sends the invitations.
+    assert "Invitations to 3 new account(s) are being sent." in r.get_data(as_text=True)
+    assert smtp.messages == []
+    assert drain(app) == 1
     assert sorted(m["To"] for m in smtp.messages) == [f"new{i}@example.org" for i in range(3)]
     message = smtp.messages[0]
     assert message["Subject"].startswith("Your account on") and "7 days" in message.get_content()
@@ -190,3 +193,30 @@ def test_an_import_without_mail_server_still_imports_and_says_so(app):
     html = r.get_data(as_text=True)
     assert "1 account(s) created" in html and "could not be sent" in html
     assert audit(app, "account_invitation_sent") == []
+
+
+def test_import_invitations_wait_for_a_mail_server_that_does_not_answer(app, smtp):  # noqa: F811
+    """A large import's invitations go through the queue: with the server down the job is tried again
+    later, and nobody who chose a password in the meantime is invited."""
+    from private_servers import free_port
+
+    app.config["SMTP"] = SMTPSettings(host="127.0.0.1", port=free_port(), timeout=2)  # nothing listens there
+    hr = login(app)
+    page = hr.get("/hr/import").get_data(as_text=True)
+    r = hr.post("/hr/import", data={"csrf_token": csrf_from(page), "send_invitations": "y",
+                                    "file": (io.BytesIO(people_csv(PEOPLE)), "people.csv")},
+                content_type="multipart/form-data", follow_redirects=True)
+    assert "Invitations to 3 new account(s) are being sent." in r.get_data(as_text=True)
+    assert drain(app) == 1 and smtp.messages == []
+    huey = app.extensions["queue"].huey
+    [retry] = huey.scheduled()
+    assert retry.name == "send_invitations" and retry.retries == 2
+    with app.app_context(), db.new_session() as s:  # one of them is set up by an admin meanwhile
+        user = s.exec(select(User).where(User.email == "new0@example.org")).one()
+        user.password_hash = "set-by-an-admin"
+        s.add(user)
+        s.commit()
+    app.config["SMTP"] = smtp.settings  # the server is back
+    huey.execute(retry, timestamp=retry.eta)  # a minute later
+    assert sorted(m["To"] for m in smtp.messages) == ["new1@example.org", "new2@example.org"]
+    assert len(audit(app, "account_invitation_sent")) == 2

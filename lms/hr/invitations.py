@@ -43,6 +43,19 @@ def send_invitations(user_ids: list[int]) -> None:
                 emails=", ".join(u.email for u, _reason in result.failed[:10])), "error")
 
 
+def queue_invitations(user_ids: list[int]) -> None:
+    """Invite the accounts of an import in the background, so that thousands of e-mails never hold
+    the page; without a configured e-mail server (or a queue), at once, which says what went wrong."""
+    if not user_ids:
+        return
+    settings = current_app.config.get("SMTP") or mailer.SMTPSettings()
+    if settings.configured and current_app.extensions["queue"].invite(user_ids, current_user.id):
+        flash(_("Invitations to %(num)d new account(s) are being sent. Each invitation sent is recorded in the "
+                "audit log; from the people list you can send one again.", num=len(user_ids)), "info")
+        return
+    send_invitations(user_ids)
+
+
 @bp.route("/people/<int:user_id>/invite", methods=["POST"])
 @roles_required(*HR)
 def invite(user_id: int):

@@ -13,7 +13,7 @@ from ..services import account_setup, hr_import, hr_org
 from ..services.hr_org import OrgError
 from ..views_common import roles_required
 from .forms import AssignmentForm, EmptyForm, ImportForm
-from .invitations import send_invitations
+from .invitations import queue_invitations
 from .routes import HR, bp
 
 
@@ -32,7 +32,7 @@ def import_people():
                     "%(unchanged)d unchanged.", rows=report.rows, created=report.created,
                     updated=report.updated, unchanged=report.unchanged), "success")
             if form.send_invitations.data:
-                send_invitations(report.created_ids)
+                queue_invitations(report.created_ids)
             return redirect(url_for("hr.import_people"))
     elif form.errors:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)

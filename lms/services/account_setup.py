@@ -151,6 +151,20 @@ def invite(session: Session, settings: mailer.SMTPSettings, actor: User | None, 
     return result
 
 
+def invite_ids(session: Session, settings: mailer.SMTPSettings, actor_id: int | None,
+               user_ids: list[int]) -> SendResult:
+    """`invite` for accounts given by id (the background job of a large import): those still without
+    a password when the job runs. Raises mailer.MailError when no server answers (the job is retried)."""
+    users: list[User] = []
+    for i in range(0, len(user_ids), 500):
+        users += session.exec(select(User).where(User.id.in_(user_ids[i:i + 500]))).all()
+    actor = session.get(User, actor_id) if actor_id is not None else None
+    result = invite(session, settings, actor, users)
+    for user, reason in result.failed:
+        log.warning("invitation to user %s not sent: %s", user.id, reason[:200])
+    return result
+
+
 def reset_message(session: Session, settings: mailer.SMTPSettings, email: str) -> EmailMessage | None:
     """The reset e-mail for an active account with this address (None otherwise: the caller answers
     the same either way); the request is written to the audit log."""
