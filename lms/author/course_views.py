@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
+from wtforms.fields.choices import SelectChoice
 
 from .. import db
 from ..learn.forms import EmptyForm
@@ -38,7 +39,7 @@ def _course_form(course: Course | None) -> CourseForm:
             "renewal_requires": list((renewal or {}).get("requires") or {"exam": True}),
         })
     others = s.exec(select(Course).where(Course.id != (course.id if course else -1)).order_by(Course.position))
-    form.requires_certificates.choices = [(c.slug, f"{c.title.get('en', c.slug)} ({c.slug})") for c in others]
+    form.requires_certificates.choices = [SelectChoice(c.slug, f"{c.title.get('en', c.slug)} ({c.slug})") for c in others]
     if course is not None:
         del form.slug  # the identifier names the course's folder and links: it does not change
     return form

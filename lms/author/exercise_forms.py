@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from graders import registry
@@ -25,10 +26,10 @@ LONG = [Optional(), Length(max=100_000, message=TOO_LONG)]
 
 class CriterionForm(Form):
     cid = StringField(_l("Identifier"), validators=[InputRequired(message=REQUIRED), Length(max=100, message=TOO_LONG)])
-    kind = SelectField(_l("Kind"), default="judge", choices=[(k, KIND_NAMES.get(k, k)) for k in registry.kinds()])
+    kind = SelectField(_l("Kind"), default="judge", choices=[SelectChoice(k, KIND_NAMES.get(k, k)) for k in registry.kinds()])
     shown_kind = HiddenField()
-    on = SelectField(_l("Checked on"), default="prompt", choices=[("prompt", _l("the learner's prompt")),
-                                                 ("output", _l("the target model's output"))])
+    on = SelectField(_l("Checked on"), default="prompt", choices=[SelectChoice("prompt", _l("the learner's prompt")),
+                                                 SelectChoice("output", _l("the target model's output"))])
     weight = FloatField(_l("Weight"),
                         validators=[InputRequired(message=REQUIRED),
                                     NumberRange(min=0.01, max=100, message=OUT_OF_RANGE)])
@@ -56,9 +57,9 @@ class CriterionForm(Form):
     # length
     min_length = IntegerField(_l("Minimum"), validators=[Optional(), NumberRange(min=0, message=AT_LEAST)])
     max_length = IntegerField(_l("Maximum"), validators=[Optional(), NumberRange(min=0, message=AT_LEAST)])
-    unit = SelectField(_l("Unit"), default="chars", choices=[("chars", _l("characters")), ("words", _l("words"))])
+    unit = SelectField(_l("Unit"), default="chars", choices=[SelectChoice("chars", _l("characters")), SelectChoice("words", _l("words"))])
     # confidential
-    kinds = SelectMultipleField(_l("Kinds of data (none ticked: all)"), choices=[(k, k) for k in KINDS],
+    kinds = SelectMultipleField(_l("Kinds of data (none ticked: all)"), choices=[SelectChoice(k, k) for k in KINDS],
                                 validators=[Optional()])
     names = TextAreaField(_l("Names to treat as confidential (one per line)"), validators=TEXT)
     # judge
@@ -80,8 +81,8 @@ class ScoreForm(Form):
 
 class SampleForm(Form):
     sid = StringField(_l("Identifier"), validators=[InputRequired(message=REQUIRED), Length(max=100, message=TOO_LONG)])
-    lang = SelectField(_l("Language"), default="en", choices=[("en", _l("English")), ("fr", _l("French"))])
-    quality = SelectField(_l("Quality"), default="average", choices=[(q, QUALITY_NAMES[q]) for q in QUALITIES])
+    lang = SelectField(_l("Language"), default="en", choices=[SelectChoice("en", _l("English")), SelectChoice("fr", _l("French"))])
+    quality = SelectField(_l("Quality"), default="average", choices=[SelectChoice(q, QUALITY_NAMES[q]) for q in QUALITIES])
     prompt = TextAreaField(_l("Submission"),
                            validators=[InputRequired(message=REQUIRED), Length(max=20_000, message=TOO_LONG)])
     output = TextAreaField(_l("What the target model answered (optional)"), validators=TEXT)

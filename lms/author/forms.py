@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from graders.spec import SLUG_RE
@@ -41,7 +42,7 @@ class TryForm(FlaskForm):
 SLUG_MESSAGE = _l("Use lowercase letters, digits and hyphens, e.g. data-ethics.")
 SLUG = [InputRequired(message=REQUIRED), Length(max=100, message=TOO_LONG),
         Regexp(SLUG_RE.pattern, message=SLUG_MESSAGE)]
-ALL_OR_NONE = [("all", _l("all")), ("none", _l("none"))]
+ALL_OR_NONE = [SelectChoice("all", _l("all")), SelectChoice("none", _l("none"))]
 
 
 class CourseForm(FlaskForm):
@@ -70,8 +71,8 @@ class CourseForm(FlaskForm):
     renewal_days = IntegerField(_l("Renewal opens this many days before expiry"), default=90,
                                 validators=[Optional(), NumberRange(min=1, max=3650, message=OUT_OF_RANGE)])
     renewal_requires = SelectMultipleField(_l("The renewal requires"), default=["exam"], validators=[Optional()],
-                                           choices=[("lessons", _l("the lessons")), ("exercises", _l("the exercises")),
-                                                    ("quizzes", _l("the quizzes")), ("exam", _l("the exam"))])
+                                           choices=[SelectChoice("lessons", _l("the lessons")), SelectChoice("exercises", _l("the exercises")),
+                                                    SelectChoice("quizzes", _l("the quizzes")), SelectChoice("exam", _l("the exam"))])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -113,8 +114,8 @@ class ChoiceForm(Form):
 
 
 class QuestionForm(FlaskForm):
-    type = SelectField(_l("Type"), choices=[("single", _l("single choice: one right answer")),
-                                            ("multiple", _l("multiple choice: one or more right answers"))])
+    type = SelectField(_l("Type"), choices=[SelectChoice("single", _l("single choice: one right answer")),
+                                            SelectChoice("multiple", _l("multiple choice: one or more right answers"))])
     question_en = TextAreaField(_l("Question (English)"),
                                 validators=[InputRequired(message=REQUIRED), Length(max=2000, message=TOO_LONG)])
     question_fr = TextAreaField(_l("Question (French)"),

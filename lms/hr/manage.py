@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from .. import db
 from ..models import Assignment
@@ -45,9 +46,9 @@ def import_people():
 def _assignment_form() -> AssignmentForm:
     s = db.session()
     form = AssignmentForm()
-    form.course.choices = [(c.id, loc(c.title, g.lang)) for c in hr_org.tracks(s)]
-    form.department.choices = [("", "—")] + [(str(d.id), d.path) for d in hr_org.departments(s)]
-    form.cohort.choices = [("", "—")] + [(str(c.id), c.name) for c in hr_org.cohorts(s)]
+    form.course.choices = [SelectChoice(c.id, loc(c.title, g.lang)) for c in hr_org.tracks(s)]
+    form.department.choices = [SelectChoice("", "—")] + [SelectChoice(str(d.id), d.path) for d in hr_org.departments(s)]
+    form.cohort.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.name) for c in hr_org.cohorts(s)]
     return form
 
 
