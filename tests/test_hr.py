@@ -727,3 +727,21 @@ def test_switched_off_accounts_leave_the_figures_and_refresh_rebuilds_them(hr_ap
     result = hr_app.test_cli_runner().invoke(refresh_command, [])
     assert result.exit_code == 0 and "9 assigned track(s)." in result.output
     assert tracks() == (9, 9)
+
+
+def test_an_api_read_whose_audit_cannot_be_written_is_not_answered(hr_app, monkeypatch):
+    """The database fails as the read's audit event is written: a clean 503, no data."""
+    from sqlalchemy.exc import OperationalError
+
+    import lms.hr.api as api_module
+
+    build_company(hr_app)
+    _admin, token = new_token(hr_app)
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_event", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(api_module, "audit", database_gone)
+    r = hr_app.test_client().get("/api/v1/people", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 503 and r.headers["Retry-After"] == "30" and r.headers["Cache-Control"] == "no-store"
+    assert r.get_json()["error"] == "unavailable" and "example.org" not in r.get_data(as_text=True)

@@ -4,6 +4,7 @@ API token (`Authorization: Bearer lms_...`), never by a session cookie; paginate
 and `per_page` (at most 500); no prompt text, ever."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 
 from flask import Blueprint, g, jsonify, request, url_for
@@ -14,10 +15,12 @@ from ..models import (Assignment, Certificate, Cohort, CohortMember, Course, Dep
                       User)
 from ..models.base import utcnow
 from ..services import api_tokens, hr_reports
+from ..errors import DATABASE_DOWN
 from ..services.audit import audit
 from ..services.hr_org import state_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 PER_PAGE, MAX_PER_PAGE = 100, 500
 
 
@@ -61,9 +64,14 @@ def _audit_read(response):
     if token is not None and response.status_code == 200:
         body = response.get_json(silent=True) or {}
         s = db.session()
-        audit(s, None, "api_read", f"api_token:{token.id}", token=token.name, path=request.path,
-              page=body.get("page"), records=len(body.get("data") or []))
-        s.commit()
+        try:
+            audit(s, None, "api_read", f"api_token:{token.id}", token=token.name, path=request.path,
+                  page=body.get("page"), records=len(body.get("data") or []))
+            s.commit()
+        except DATABASE_DOWN as exc:  # a read that cannot be recorded is not answered
+            log.warning("API read not answered, its audit event could not be written: %s", str(exc).splitlines()[0][:200])
+            response = _error(503, "unavailable", "The service is briefly unavailable; try again in a moment.")
+            response.headers["Retry-After"] = "30"
     return response
 
 
