@@ -27,6 +27,18 @@ def _secret_key(env: Mapping[str, str], instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _time_zone(env: Mapping[str, str]) -> str:
+    """LMS_TIME_ZONE: the organisation's zone (IANA name) in which pages show dates and times."""
+    import pytz  # the time zone database Flask-Babel converts with
+
+    name = env.get("LMS_TIME_ZONE") or "Europe/Paris"
+    try:
+        pytz.timezone(name)
+    except pytz.UnknownTimeZoneError as exc:
+        raise ConfigError(f"LMS_TIME_ZONE={name!r} is not a time zone name such as Europe/Paris or UTC") from exc
+    return name
+
+
 def load(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if env is None else env
     instance = Path(instance_path)
@@ -56,6 +68,7 @@ def load(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, 
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("LMS_ENV") == "production",
         "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": _time_zone(env),  # stored in UTC, shown in the organisation's zone
         "LANGUAGES": ["en", "fr"],
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }

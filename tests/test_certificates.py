@@ -146,6 +146,19 @@ def test_pdf_has_the_name_the_identifier_and_a_qr_code_to_the_verification_url(w
     assert "CERTIFICAT" in text and "Mini-certificat" in text and HOLDER in text and "Valable jusqu’au" in text
 
 
+def test_pdf_dates_are_the_days_in_the_organisations_time_zone(world):
+    """Issued at 23:30 UTC on 31 December 2025: 1 January 2026 in Paris (the default zone)."""
+    from pypdf import PdfReader
+
+    public_id = make_cert(world, issued=datetime(2025, 12, 31, 23, 30, tzinfo=timezone.utc), public_id="c-new-year")
+    client = signed_in(world)
+    text = PdfReader(io.BytesIO(client.get(f"/certificates/{public_id}.pdf").data)).pages[0].extract_text()
+    assert "January 1, 2026" in text and "December 31, 2025" not in text
+    world.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    text = PdfReader(io.BytesIO(client.get(f"/certificates/{public_id}.pdf").data)).pages[0].extract_text()
+    assert "December 31, 2025" in text
+
+
 def test_pdf_in_the_learners_language_with_the_organisations_logo(world, tmp_path):
     from PIL import Image
     from pypdf import PdfReader

@@ -2,7 +2,7 @@
 cleared, the comparison of two attempts, feedback linked to lessons, and "What to do next"."""
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from conftest import TEST_CONTENT, Auth, csrf_from, drain, llm_client, model_like, seed
@@ -155,6 +155,34 @@ def test_a_long_history_lists_the_most_recent_attempts_and_compares_any_two(app)
     assert f"Attempt {ATTEMPTS_SHOWN + 5} ·" in text  # the newest is numbered after all the others
     assert signed_in(app, "other@example.org").get(
         f"/exercises/mini-brief/compare?a={ids[0]}&b={ids[-1]}").status_code == 404
+
+
+@pytest.mark.parametrize("zone, shown", [(None, "1:00:00 PM"), ("UTC", "12:00:00 PM"),
+                                         ("America/Montreal", "7:00:00 AM")])
+def test_times_are_shown_in_the_organisations_time_zone(make_app, tmp_path, zone, shown):
+    """Stored in UTC, shown in LMS_TIME_ZONE (Europe/Paris by default)."""
+    from lms import config
+    from lms.models import Exercise
+
+    env = {"LMS_TIME_ZONE": zone} if zone else {}
+    app = make_app(CONTENT_DIR=TEST_CONTENT,
+                   BABEL_DEFAULT_TIMEZONE=config.load(str(tmp_path), env)["BABEL_DEFAULT_TIMEZONE"])
+    seed(app)
+    with app.app_context(), db.new_session() as s:
+        learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
+        exercise = s.exec(select(Exercise).where(Exercise.slug == "mini-brief", Exercise.current == True)).one()  # noqa: E712
+        s.add(Attempt(user_id=learner.id, exercise_id=exercise.id, prompt="Noon in London", prompt_hash="noon",
+                      created_at=datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)))
+        s.commit()
+    page = signed_in(app).get("/exercises/mini-brief").get_data(as_text=True)
+    assert f"Jan 15, 2026, {shown}" in page.replace("\u202f", " ")  # CLDR puts a narrow space before PM
+
+
+def test_an_unknown_time_zone_is_refused_at_start(tmp_path):
+    from lms import config
+
+    with pytest.raises(config.ConfigError, match="LMS_TIME_ZONE='Europe/Lyon' is not a time zone"):
+        config.load(str(tmp_path), {"LMS_TIME_ZONE": "Europe/Lyon"})
 
 
 def test_each_criterion_says_what_was_expected_and_links_its_lesson(make_app, llm_server):

@@ -11,7 +11,7 @@ import io
 import logging
 import os
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import reportlab
@@ -102,7 +102,16 @@ def _qr(c: Canvas, data: str, x: float, y: float, size: float) -> None:
 
 
 def _date(dt: datetime | None, lang: str) -> str:
-    return format_date(dt, format="long", locale=lang) if dt else ""
+    """The day in the organisation's time zone (LMS_TIME_ZONE): issued at 23:30 UTC on 31 December
+    is 1 January in Paris."""
+    if dt is None:
+        return ""
+    import pytz
+    from flask import current_app, has_app_context
+
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC") if has_app_context() else "UTC"
+    aware = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return format_date(aware.astimezone(pytz.timezone(zone)), format="long", locale=lang)
 
 
 def render(cert, *, lang: str, org_name: str, verify_url: str, logo: str | None = None) -> bytes:
