@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from .session_cookie import CookieSessions
+
+    app.session_interface = CookieSessions()
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -52,11 +55,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     xapi.init_app(app)  # LMS_XAPI_*: statements for the organisation's LRS, delivered by the queue
 
-    from .models import User
+    from .services import accounts
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+        user = accounts.signed_in(db.session(), int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None  # switched off or deleted: signed out
 
     from . import admin, author, auth, credentials, errors, hr, learn, review, verify, views_common

@@ -16,6 +16,7 @@ lists the variables the lesson page reads and fails on a new one).
 from __future__ import annotations
 
 import secrets
+import time
 from collections import OrderedDict
 from threading import Lock
 from typing import Hashable
@@ -32,6 +33,7 @@ class Pages:
     def __init__(self, size: int = MAX_PAGES) -> None:
         self.size = size
         self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self.tokens: dict[str, tuple[float, str]] = {}  # session token -> (when, signed token): csrf_token()
         self._lock = Lock()
 
     def get(self, key: Hashable) -> str | None:
@@ -68,4 +70,27 @@ def render(template: str, key: Hashable | None, **context) -> str:
     if page is None:
         page = render_template(template, csrf_token=lambda: PLACEHOLDER, **context)
         pages.put(full_key, page)
-    return page.replace(PLACEHOLDER, generate_csrf())
+    return page.replace(PLACEHOLDER, csrf_token())
+
+
+SIGNED_TOKEN_REUSE = 60  # seconds
+
+
+def csrf_token() -> str:
+    """generate_csrf(), reusing for up to a minute the signed token made for the same session token
+    (signing costs more than the rest of a cached page). A form then expires at most a minute
+    before its time limit (WTF_CSRF_TIME_LIMIT, an hour by default)."""
+    raw = session.get("csrf_token")
+    if not isinstance(raw, str) or "csrf_token" in g:
+        return generate_csrf()
+    now = time.monotonic()
+    signed = _pages().tokens
+    known = signed.get(raw)
+    if known is not None and now - known[0] < SIGNED_TOKEN_REUSE:
+        g.csrf_token = known[1]  # where Flask-WTF keeps the request's signed token
+        return known[1]
+    token = generate_csrf()
+    if len(signed) >= MAX_PAGES * 10:
+        signed.clear()  # bounded: the next requests sign again
+    signed[raw] = (now, token)
+    return token

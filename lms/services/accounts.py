@@ -5,9 +5,13 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import instrumentation, make_transient_to_detached
 from sqlmodel import Session, select
 
 from ..models import Course, Role, TrainerAssignment, User
+from . import content_cache
 
 _hasher = PasswordHasher()
 DEMO_ACCOUNTS = [
@@ -35,6 +39,31 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         _hasher.hash(password)  # same time whether or not the account exists
         return None
     return user if user.active and check_password(user, password) else None
+
+
+_COLUMNS = tuple(User.__table__.c)
+_SIGNED_IN = core_select(*_COLUMNS, content_cache.VERSION_COLUMN).where(User.__table__.c.id == bindparam("id"))
+_NEW_USER = instrumentation.manager_of_class(User).new_instance
+
+
+def signed_in(session: Session, user_id: int) -> User | None:
+    """The account of a signed-in request, read at every request (a role change, a deactivation or a
+    deletion applies at once), with the content version in the same query (content_cache.remember).
+    One Core query on the session's connection: the ORM's loading cost more than the rest of a
+    cached lesson page. The User is made persistent in `session` as if the ORM had loaded it, so
+    that it can be changed and committed like any other."""
+    row = session.connection().execute(_SIGNED_IN, {"id": user_id}).first()
+    if row is None:
+        return None
+    content_cache.remember(session, row[-1])
+    existing = session.identity_map.get(session.identity_key(User, user_id))
+    if existing is not None:  # loaded earlier in this session (tests signing in twice)
+        return existing
+    user = _NEW_USER()
+    user.__dict__.update(zip((c.key for c in _COLUMNS), row))
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def user_id_for(session: Session, email: str) -> int | None:

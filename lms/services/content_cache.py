@@ -99,9 +99,23 @@ class _Store:
     courses: dict[str, CourseOutline]
 
 
+VERSION_COLUMN = _VERSION.scalar_subquery().label(KEY)  # for a query that reads it with other values
+_UNREAD = object()
+
+
 def version(session: Session) -> str | None:
-    """The current content version (after flushing the session's own changes); None before the first."""
+    """The current content version (after flushing the session's own changes); None before the first.
+    The value the request read with the signed-in account (remember) while it has written nothing."""
+    known = session.info.get(KEY, _UNREAD)
+    if known is not _UNREAD and not (session.new or session.dirty or session.deleted):
+        return known
     return session.execute(_VERSION).scalar()
+
+
+def remember(session: Session, value: str | None) -> None:
+    """The version read by another query of this session (see accounts.signed_in): no query of its
+    own. Forgotten as soon as the session writes content (bump)."""
+    session.info[KEY] = value
 
 
 def bump(connection: Connection) -> None:
@@ -126,6 +140,7 @@ def create_version(session: Session) -> None:
 def _content_flushed(session: Session, _context, _instances) -> None:
     if (any(isinstance(o, CONTENT) for o in session.new) or any(isinstance(o, CONTENT) for o in session.deleted)
             or any(isinstance(o, CONTENT) and session.is_modified(o) for o in session.dirty)):
+        session.info.pop(KEY, None)
         bump(session.connection())
 
 
@@ -133,6 +148,7 @@ def _content_flushed(session: Session, _context, _instances) -> None:
 def _content_statement(state: ORMExecuteState) -> None:
     """INSERT, UPDATE or DELETE statements on content tables run through a session."""
     if (state.is_insert or state.is_update or state.is_delete) and getattr(state.statement, "table", None) in TABLES:
+        state.session.info.pop(KEY, None)
         bump(state.session.connection())
 
 

@@ -51,7 +51,8 @@ _RECORD = union_all(
 def record(session: Session, user_id: int) -> Record:
     """One query for the three sets that progress is made of."""
     found: dict[str, set] = {"l": set(), "e": set(), "q": set()}
-    for kind, value in session.execute(_RECORD, {"user_id": user_id}):
+    session.flush()  # the session's own changes first (a Core query on its connection does not autoflush)
+    for kind, value in session.connection().execute(_RECORD, {"user_id": user_id}):
         found[kind].add(value)
     return Record(lessons=frozenset(map(int, found["l"])), exercises=frozenset(found["e"]),
                   quizzes=frozenset(map(int, found["q"])))
