@@ -236,7 +236,8 @@ def main() -> None:
         print(f"lesson / hello throughput: {ratios[len(ratios) // 2]:.2f} (median of {args.rounds} rounds, hello and "
               f"lesson in turns: {', '.join(f'{r:.2f}' for r in ratios)}; the rows above are that round's)")
         for name, (queries, cpu) in figures.items():
-            print(f"{name} in this process (test client): {queries} queries, {cpu:.2f} ms CPU per request")
+            count = f"{queries} query" if queries == 1 else f"{queries} queries"
+            print(f"{name} in this process (test client): {count}, {cpu:.2f} ms CPU per request")
     finally:
         for p in processes:
             p.terminate()

@@ -2,16 +2,17 @@
 keyed by every value their templates read, so that nothing needs invalidating.
 
 A page is looked up by the key its view gives, which must determine the view's own template
-variables (the lesson page: content version, lesson, the learner's progress read at this request),
+variables (the lesson page: content version, lesson, the learner's progress version or progress),
 plus what the layout reads: the signed-in person (id, name, role), the language, the request's
 path and query (the language form's `next`). The CSRF token is not part of the key: the page is
 stored with a per-process placeholder and each answer carries the token of its own request. A
 request with flashed messages to show is rendered, never stored nor answered from memory.
 
-The views' data is read at each request, so a stored page is only answered for the same inputs:
+The key's values are read at each request, so a stored page is only answered for the same inputs:
 after a trainer's edit the content version differs, after a lesson is marked read the progress
-differs. A template that starts reading a new value must add it to the key (tests/test_lesson_cache.py
-lists the variables the lesson page reads and fails on a new one).
+version differs (raised by database triggers in the same transaction, migration 0014). A template
+that starts reading a new value must add it to the key (tests/test_lesson_cache.py lists the
+variables the lesson page reads and fails on a new one).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import secrets
 import time
 from collections import OrderedDict
 from threading import Lock
-from typing import Hashable
+from typing import Callable, Hashable
 
 from flask import current_app, g, render_template, request, session
 from flask_login import current_user
@@ -58,17 +59,17 @@ def _pages() -> Pages:
     return pages
 
 
-def render(template: str, key: Hashable | None, **context) -> str:
-    """render_template(template, **context), or the same page rendered earlier for the same key.
-    `key` None: rendered, not stored."""
+def render(template: str, key: Hashable | None, context: Callable[[], dict]) -> str:
+    """render_template(template, **context()), or the same page rendered earlier for the same key
+    (context() is then not called). `key` None: rendered, not stored."""
     if key is None or "_flashes" in session or current_app.jinja_env.auto_reload:
-        return render_template(template, **context)
+        return render_template(template, **context())
     user = current_user._get_current_object()
     full_key = (template, key, user.id, user.name, user.role, g.lang, request.script_root, request.full_path)
     pages = _pages()
     page = pages.get(full_key)
     if page is None:
-        page = render_template(template, csrf_token=lambda: PLACEHOLDER, **context)
+        page = render_template(template, csrf_token=lambda: PLACEHOLDER, **context())
         pages.put(full_key, page)
     return page.replace(PLACEHOLDER, csrf_token())
 

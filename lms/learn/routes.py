@@ -1,7 +1,6 @@
 """The learner's pages: dashboard, courses, lessons, exercises, attempts, certificates."""
 from __future__ import annotations
 
-from dataclasses import astuple
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -90,8 +89,10 @@ def course(slug: str):
 @bp.route("/courses/<slug>/<module_slug>/<lesson_slug>")
 @login_required
 def lesson(slug: str, module_slug: str, lesson_slug: str):
-    """Content from the content cache, the learner's record in one query, the page from the page cache
-    (see services/content_cache.py and page_cache.py)."""
+    """Content from the content cache, the page from the page cache (see services/content_cache.py and
+    page_cache.py). In a course without an exam, the page is keyed on the learner's progress version
+    (read with the account) and a page from memory reads no progress rows; with an exam, whose state
+    also changes with time (a renewal window opening), on the progress itself, read at each view."""
     s = db.session()
     outline = content_cache.outline(s, slug)
     module = outline.module(module_slug) if outline is not None and outline.published else None
@@ -100,13 +101,21 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
         abort(404)
     if outline.version is None:  # a database older than content versions: the next page is from memory
         content_cache.create_version(s)
-    learner = progress.record(s, current_user.id)
-    done = lesson_item.id in learner.lessons
-    course_progress = progress.course_progress(s, current_user.id, outline, learner=learner)
-    key = (outline.version, lesson_item.id, done, astuple(course_progress)) if outline.version else None
-    return page_cache.render(
-        "learn/lesson.html", key, course=outline, module=module, lesson=lesson_item, done=done,
-        progress=course_progress, next_lesson=nxt, next_module=outline.module_by_id(nxt.module_id) if nxt else None)
+
+    def page() -> dict:
+        learner = progress.record(s, current_user.id)
+        return {"course": outline, "module": module, "lesson": lesson_item, "done": lesson_item.id in learner.lessons,
+                "progress": progress.course_progress(s, current_user.id, outline, learner=learner),
+                "next_lesson": nxt, "next_module": outline.module_by_id(nxt.module_id) if nxt else None}
+
+    if not outline.version:
+        return page_cache.render("learn/lesson.html", None, page)
+    if not outline.exam:
+        return page_cache.render("learn/lesson.html", (outline.version, lesson_item.id, current_user.progress_version),
+                                 page)
+    context = page()
+    return page_cache.render("learn/lesson.html", (outline.version, lesson_item.id, context["done"],
+                                                   context["progress"]), lambda: context)
 
 
 @bp.route("/lessons/<int:lesson_id>/done", methods=["POST"])

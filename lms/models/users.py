@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import Enum
 
 from flask_login import UserMixin
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
@@ -26,6 +27,9 @@ class User(UserMixin, SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None  # erased at the person's request: name and e-mail anonymised
+    # raised by database triggers when the person's progress changes (migration 0014): the key of
+    # pages that show it (learn/routes.py lesson)
+    progress_version: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
 
     @property
     def is_active(self) -> bool:  # Flask-Login

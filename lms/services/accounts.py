@@ -56,9 +56,10 @@ def signed_in(session: Session, user_id: int) -> User | None:
     if row is None:
         return None
     content_cache.remember(session, row[-1])
-    existing = session.identity_map.get(session.identity_key(User, user_id))
-    if existing is not None:  # loaded earlier in this session (tests signing in twice)
-        return existing
+    if len(session.identity_map):  # loaded earlier in this session (a test signing in twice)
+        existing = session.identity_map.get(session.identity_key(User, user_id))
+        if existing is not None:
+            return existing
     user = _NEW_USER()
     user.__dict__.update(zip((c.key for c in _COLUMNS), row))
     make_transient_to_detached(user)

@@ -13,7 +13,7 @@ from . import content_cache
 from .content_cache import CourseOutline
 
 
-@dataclass
+@dataclass(frozen=True)
 class CourseProgress:
     lessons_total: int
     lessons_done: int
