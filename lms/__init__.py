@@ -59,8 +59,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = accounts.signed_in(db.session(), int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None  # switched off or deleted: signed out
+        user = accounts.signed_in(db.connection(), int(user_id)) if user_id.isdigit() else None
+        if user is None or not user.active:  # switched off or deleted: signed out
+            return None
+        return db.attach(user)
 
     from . import admin, author, auth, credentials, errors, hr, learn, review, verify, views_common
     from .admin import certificates as _admin_certificates  # noqa: F401 (its routes, on admin.bp)

@@ -4,17 +4,18 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from .config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -42,13 +43,27 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc):
-        close_quietly(g.pop("db_session", None))
+        close_request()
+
+
+def close_request() -> None:
+    """End the request's session and give its connection back, even when the connection died under
+    them (the database restarted after the page was built): the rollback that closing sends fails,
+    the connection is discarded and the pool's pre-ping opens a new one next time. The answer
+    already built is still sent."""
+    g.pop("db_attach", None)
+    close_quietly(g.pop("db_session", None))
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        try:
+            connection.close()
+        except DBAPIError as exc:
+            log.warning("database connection lost while closing: %s", str(exc).splitlines()[0][:300])
+            connection.invalidate()
 
 
 def close_quietly(session: Session | None) -> None:
-    """End a request's session even when its connection died under it (the database restarted
-    after the page was built): the rollback that closing sends fails, the connection is discarded
-    and the pool's pre-ping opens a new one next time. The answer already built is still sent."""
+    """Close a session whose connection may have died under it (see close_request)."""
     if session is None:
         return
     try:
@@ -62,11 +77,34 @@ def engine() -> Engine:
     return current_app.extensions["engine"]
 
 
+def connection() -> Connection:
+    """The connection of the current request or app context, checked out at first use. The signed-in
+    account is read on it without an ORM session (services/accounts.signed_in): a page kept in
+    memory needs no session at all. A session, when the request needs one, continues on it, in the
+    same transaction."""
+    if "db_connection" not in g:
+        g.db_connection = engine().connect()
+    return g.db_connection
+
+
 def session() -> Session:
-    """The session of the current request or app context."""
+    """The session of the current request or app context, on its connection; the objects given to
+    attach() are persistent in it."""
     if "db_session" not in g:
-        g.db_session = Session(engine(), expire_on_commit=False)
+        s = g.db_session = Session(connection(), expire_on_commit=False, join_transaction_mode="control_fully")
+        for obj in g.pop("db_attach", ()):
+            s.add(obj)
     return g.db_session
+
+
+def attach(obj: T) -> T:
+    """A detached object (loaded without the ORM: services/accounts.signed_in) made persistent in the
+    request's session, as if the session had loaded it: at once if the session exists (then the
+    session's own copy, if it has one), else when it is created."""
+    if "db_session" in g:
+        return g.db_session.merge(obj, load=False)
+    g.setdefault("db_attach", []).append(obj)
+    return obj
 
 
 @contextmanager

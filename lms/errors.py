@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
         """A clean 503 while the database is away; the engine's pre-ping reconnects afterwards,
         without a restart. The page is rendered without touching the database."""
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
-        db.close_quietly(g.pop("db_session", None))
+        db.close_request()
         from .extensions import login_manager
 
         from . import select_locale

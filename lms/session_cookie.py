@@ -2,9 +2,9 @@
 
 A signed-in person's browser sends the same session cookie with every page until the session
 changes; checking its signature, inflating and parsing it again each time cost more than a cached
-lesson page itself. The decoded contents are kept, keyed by the exact cookie string, which was
-verified with the secret key the first time: an altered cookie is another key and is verified as
-usual. The cookie's signing time is kept with it, so that an expired cookie is refused as before,
+lesson page itself. The decoded contents are kept, keyed by the exact Cookie header (so that the
+header need not even be parsed), whose session cookie was verified with the secret key the first
+time: an altered cookie makes another key and is verified as usual. The cookie's signing time is kept with it, so that an expired cookie is refused as before,
 from memory too. Only sessions whose values are all plain strings, numbers or booleans are kept
 (one with flashed messages, say, holds a list that a request could change in place); each request
 gets its own copy.
@@ -30,13 +30,16 @@ class CookieSessions(SecureCookieSessionInterface):
         self._lock = Lock()
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        header = request.environ.get("HTTP_COOKIE")
+        if not header:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        known = self._decoded.get(header)  # the same header: the same session cookie, unparsed
+        if known is not None and time.time() - known[0] <= max_age:
+            return self.session_class(known[1])
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return super().open_session(app, request)
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        known = self._decoded.get(value)
-        if known is not None and time.time() - known[0] <= max_age:
-            return self.session_class(known[1])
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -48,5 +51,5 @@ class CookieSessions(SecureCookieSessionInterface):
             with self._lock:
                 if len(self._decoded) >= self.size:
                     self._decoded.clear()  # simple and bounded: the next requests decode again
-                self._decoded[value] = (signed_at.timestamp(), data)
+                self._decoded[header] = (signed_at.timestamp(), data)
         return self.session_class(data)

@@ -5,14 +5,17 @@ decoded once per process (session_cookie.py), the signed CSRF token reused for a
 from datetime import timedelta
 
 from conftest import TEST_CONTENT, csrf_from, seed
+from flask import g
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel import select
 from test_lesson_cache import URL, app, other, signed_in  # noqa: F401 (the same fixtures: app, other)
 
 from lms import db, session_cookie
 from lms.learn import page_cache
 from lms.models import Lesson, User
-from lms.services import content_cache, user_admin
+from lms.services import accounts, content_cache, user_admin
+from lms.services.content_cache import _READ as READ
 
 
 def statements_of(app, client, url=URL) -> list[str]:
@@ -92,21 +95,43 @@ def test_the_signed_in_account_can_be_changed_and_saved(app):
 def test_the_content_version_read_with_the_account_is_dropped_once_the_request_writes_content(app):
     with app.test_request_context():
         s = db.session()
-        learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
-        s.expunge(learner)
-        from lms.services.accounts import signed_in as load
-        assert load(s, learner.id).email == "learner@example.org"
+        learner_id = s.exec(select(User.id).where(User.email == "learner@example.org")).one()
+        assert accounts.signed_in(db.connection(), learner_id).email == "learner@example.org"
         before = content_cache.version(s)
-        assert before and s.info[content_cache.KEY] == before
+        assert before and g.get(READ) == before
         lesson = s.exec(select(Lesson).where(Lesson.slug == "intro")).one()
         lesson.minutes += 1
         s.flush()  # the bump drops what was read
         after = content_cache.version(s)
-        assert after != before and content_cache.KEY not in s.info
-        content_cache.remember(s, after)
+        assert after != before and g.get(READ) is None
+        content_cache.remember(after)
         lesson.minutes += 1  # not flushed yet: read after flushing
         assert content_cache.version(s) not in (before, after)
         s.rollback()
+        content_cache.remember("read by this request")
+        assert content_cache.version(s) == "read by this request"
+        with db.new_session() as other:  # another session: its own read
+            assert content_cache.version(other) != "read by this request"
+
+
+def test_a_page_from_memory_opens_no_orm_session(app):
+    learner = signed_in(app)
+    learner.get(URL)
+    opened = []
+    listener = lambda session, transaction: opened.append(session)  # noqa: E731
+    event.listen(Session, "after_begin", listener)
+    try:
+        assert learner.get(URL).status_code == 200
+    finally:
+        event.remove(Session, "after_begin", listener)
+    assert opened == []
+    sessions = []
+    app.teardown_appcontext_funcs.append(lambda _exc: sessions.append("db_session" in g))  # before db's own
+    assert learner.get(URL).status_code == 200
+    assert sessions == [False]  # not even created
+    page = learner.get(URL).get_data(as_text=True)  # and a request that writes gets the account attached
+    r = learner.post("/language", data={"csrf_token": csrf_from(page), "lang": "fr", "next": URL})
+    assert r.status_code == 302
 
 
 def test_an_unknown_account_id_is_signed_out(app):
@@ -146,6 +171,17 @@ def test_the_same_cookie_is_verified_once(app, monkeypatch):
     assert calls[0] == 0  # decoded when it was first seen
 
 
+def test_another_cookie_beside_the_session_changes_nothing(app):
+    learner = signed_in(app)
+    assert learner.get(URL).status_code == 200
+    learner.set_cookie("theme", "dark")  # a header never seen: the session cookie is read from it
+    assert "Léa Martin" in learner.get(URL).get_data(as_text=True)
+    stranger = app.test_client()
+    stranger.set_cookie("theme", "dark")  # no session cookie at all
+    r = stranger.get(URL)
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
 def test_an_altered_cookie_is_refused_even_after_the_real_one_was_kept(app):
     learner = signed_in(app)
     assert learner.get(URL).status_code == 200
@@ -178,9 +214,7 @@ def test_a_session_holding_a_list_is_never_shared_between_requests(app):
     twin.set_cookie("session", cookie)
     assert "First message" in learner.get(URL).get_data(as_text=True)
     assert "First message" in twin.get(URL).get_data(as_text=True)  # its own copy: still there
-    with app.test_request_context():
-        interface = app.session_interface
-        assert cookie not in interface._decoded
+    assert not [header for header in app.session_interface._decoded if cookie in header]  # not kept
 
 
 # The signed CSRF token, reused for a minute

@@ -65,7 +65,9 @@ def render(template: str, key: Hashable | None, context: Callable[[], dict]) -> 
     if key is None or "_flashes" in session or current_app.jinja_env.auto_reload:
         return render_template(template, **context())
     user = current_user._get_current_object()
-    full_key = (template, key, user.id, user.name, user.role, g.lang, request.script_root, request.full_path)
+    environ = request.environ  # what request.script_root and request.full_path are made from
+    full_key = (template, key, user.id, user.name, user.role, g.lang, environ.get("SCRIPT_NAME"),
+                environ.get("PATH_INFO"), environ.get("QUERY_STRING"))
     pages = _pages()
     page = pages.get(full_key)
     if page is None:

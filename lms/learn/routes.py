@@ -93,16 +93,16 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     page_cache.py). In a course without an exam, the page is keyed on the learner's progress version
     (read with the account) and a page from memory reads no progress rows; with an exam, whose state
     also changes with time (a renewal window opening), on the progress itself, read at each view."""
-    s = db.session()
-    outline = content_cache.outline(s, slug)
+    outline = content_cache.request_outline(slug)
     module = outline.module(module_slug) if outline is not None and outline.published else None
     lesson_item, nxt = outline.lesson(module.id, lesson_slug) if module else (None, None)
     if lesson_item is None:
         abort(404)
     if outline.version is None:  # a database older than content versions: the next page is from memory
-        content_cache.create_version(s)
+        content_cache.create_version(db.session())
 
     def page() -> dict:
+        s = db.session()
         learner = progress.record(s, current_user.id)
         return {"course": outline, "module": module, "lesson": lesson_item, "done": lesson_item.id in learner.lessons,
                 "progress": progress.course_progress(s, current_user.id, outline, learner=learner),

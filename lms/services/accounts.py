@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import instrumentation, make_transient_to_detached
 from sqlmodel import Session, select
 
@@ -46,24 +47,20 @@ _SIGNED_IN = core_select(*_COLUMNS, content_cache.VERSION_COLUMN).where(User.__t
 _NEW_USER = instrumentation.manager_of_class(User).new_instance
 
 
-def signed_in(session: Session, user_id: int) -> User | None:
+def signed_in(connection: Connection, user_id: int) -> User | None:
     """The account of a signed-in request, read at every request (a role change, a deactivation or a
-    deletion applies at once), with the content version in the same query (content_cache.remember).
-    One Core query on the session's connection: the ORM's loading cost more than the rest of a
-    cached lesson page. The User is made persistent in `session` as if the ORM had loaded it, so
-    that it can be changed and committed like any other."""
-    row = session.connection().execute(_SIGNED_IN, {"id": user_id}).first()
+    deletion applies at once), with the content version and the person's progress version in the
+    same query (content_cache.remember; User.progress_version). One Core query: the ORM's loading
+    and session cost more than the rest of a page kept in memory. The User is detached, as if the
+    ORM had loaded it: db.attach() makes it persistent in the request's session, so that it can be
+    changed and committed like any other."""
+    row = connection.execute(_SIGNED_IN, {"id": user_id}).first()
     if row is None:
         return None
-    content_cache.remember(session, row[-1])
-    if len(session.identity_map):  # loaded earlier in this session (a test signing in twice)
-        existing = session.identity_map.get(session.identity_key(User, user_id))
-        if existing is not None:
-            return existing
+    content_cache.remember(row[-1])
     user = _NEW_USER()
     user.__dict__.update(zip((c.key for c in _COLUMNS), row))
     make_transient_to_detached(user)
-    session.add(user)
     return user
 
 

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -101,21 +101,29 @@ class _Store:
 
 VERSION_COLUMN = _VERSION.scalar_subquery().label(KEY)  # for a query that reads it with other values
 _UNREAD = object()
+_READ = "content_version_read"
 
 
 def version(session: Session) -> str | None:
     """The current content version (after flushing the session's own changes); None before the first.
-    The value the request read with the signed-in account (remember) while it has written nothing."""
-    known = session.info.get(KEY, _UNREAD)
-    if known is not _UNREAD and not (session.new or session.dirty or session.deleted):
+    For the request's session, the value read with the signed-in account (remember) while the
+    request has written no content."""
+    known = g.get(_READ, _UNREAD) if has_app_context() else _UNREAD
+    if known is not _UNREAD and g.get("db_session") is session and not (session.new or session.dirty
+                                                                         or session.deleted):
         return known
     return session.execute(_VERSION).scalar()
 
 
-def remember(session: Session, value: str | None) -> None:
-    """The version read by another query of this session (see accounts.signed_in): no query of its
-    own. Forgotten as soon as the session writes content (bump)."""
-    session.info[KEY] = value
+def remember(value: str | None) -> None:
+    """The version read by another query of the request (see accounts.signed_in): no query of its
+    own. Forgotten as soon as the request writes content (bump)."""
+    setattr(g, _READ, value)
+
+
+def _forget() -> None:
+    if has_app_context():
+        g.pop(_READ, None)
 
 
 def bump(connection: Connection) -> None:
@@ -140,7 +148,7 @@ def create_version(session: Session) -> None:
 def _content_flushed(session: Session, _context, _instances) -> None:
     if (any(isinstance(o, CONTENT) for o in session.new) or any(isinstance(o, CONTENT) for o in session.deleted)
             or any(isinstance(o, CONTENT) and session.is_modified(o) for o in session.dirty)):
-        session.info.pop(KEY, None)
+        _forget()
         bump(session.connection())
 
 
@@ -148,8 +156,24 @@ def _content_flushed(session: Session, _context, _instances) -> None:
 def _content_statement(state: ORMExecuteState) -> None:
     """INSERT, UPDATE or DELETE statements on content tables run through a session."""
     if (state.is_insert or state.is_update or state.is_delete) and getattr(state.statement, "table", None) in TABLES:
-        state.session.info.pop(KEY, None)
+        _forget()
         bump(state.session.connection())
+
+
+def request_outline(slug: str) -> CourseOutline | None:
+    """outline() in a request, without opening the request's ORM session when the course is in
+    memory under the version read with the signed-in account and the request has written no content
+    (a page kept in memory then needs no session at all)."""
+    from .. import db
+
+    known = g.get(_READ, _UNREAD)
+    session = g.get("db_session")
+    if known is not _UNREAD and known is not None and (session is None or not (session.new or session.dirty
+                                                                                or session.deleted)):
+        store: _Store | None = current_app.extensions.get("content_cache")
+        if store is not None and store.version == known and slug in store.courses:
+            return store.courses[slug]
+    return outline(db.session(), slug)
 
 
 def outline(session: Session, slug: str) -> CourseOutline | None:
