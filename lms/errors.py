@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", code=400, csrf=True), 400
 
     def database_unavailable(error):
-        """A clean 503 while the database is away; the engine's pre-ping reconnects afterwards,
+        """A clean 503 while the database is away; the pool replaces closed connections afterwards,
         without a restart. The page is rendered without touching the database."""
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
         db.close_request()

@@ -282,3 +282,48 @@ def test_a_connection_lost_after_the_page_is_built_still_sends_the_page(postgres
     finally:
         killer.dispose()
         app.extensions["engine"].dispose()
+
+
+def test_pooled_connections_are_checked_only_after_being_idle(postgresql_url, tmp_path, monkeypatch):
+    """No round trip to check a connection in steady use; one idle for longer than PING_AFTER_IDLE is
+    checked, and one that the database closed meanwhile is replaced before the request uses it."""
+    import sqlalchemy as sa
+
+    app = create_app({"TESTING": True, "DATABASE_URL": postgresql_url, "REDIS_URL": None, "SECRET_KEY": "x",
+                      "QUEUE_FILE": str(tmp_path / "queue.db"), "CONTENT_DIR": TEST_CONTENT})
+    seed(app)
+    engine = app.extensions["engine"]
+    pings: list[bool] = []
+    real_ping = engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        try:
+            result = real_ping(dbapi_connection)
+        except Exception:
+            pings.append(False)
+            raise
+        pings.append(True)
+        return result
+    monkeypatch.setattr(engine.dialect, "do_ping", counted)
+    killer = sa.create_engine(postgresql_url, isolation_level="AUTOCOMMIT")
+    try:
+        client = app.test_client()
+        assert Auth(client).login().status_code == 302
+        for _ in range(5):
+            assert client.get("/").status_code == 200
+        assert pings == []  # in steady use
+        monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.05)
+        time.sleep(0.1)
+        assert client.get("/").status_code == 200
+        assert pings == [True]  # idle: checked, alive
+        with killer.connect() as conn:  # the database closes every connection of the platform (a restart)
+            closed = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+        assert closed >= 1
+        time.sleep(0.1)
+        assert client.get("/").status_code == 200  # replaced before use: no 503
+        assert pings[1] is False
+    finally:
+        killer.dispose()
+        engine.dispose()

@@ -253,3 +253,26 @@ def test_flask_session_is_untouched_by_a_cached_page(app):
     before = learner.get_cookie("session").value
     learner.get(URL)
     assert learner.get_cookie("session").value == before  # nothing to re-sign on a page from memory
+
+
+def test_the_session_after_the_account_read_is_transactional(app):
+    """The account is read first (autocommit on PostgreSQL: no transaction left open by it); the session
+    that follows has a transaction of its own: a rollback undoes, a commit keeps."""
+    with app.test_request_context():
+        learner_id = db.connection().execute(select(User.id).where(User.email == "learner@example.org")).scalar()
+        user = db.attach(accounts.signed_in(db.connection(), learner_id))
+        raw = db.connection().connection.dbapi_connection
+        if db.connection().dialect.name == "postgresql":
+            import psycopg
+            assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE  # nothing begun, nothing held
+        s = db.session()
+        assert s.get(User, learner_id) is user  # attached: no second copy
+        user.name = "Changed, then rolled back"
+        s.flush()
+        s.rollback()
+        with db.new_session() as other:
+            assert other.get(User, learner_id).name == "Léa Martin"
+        user.name = "Léa Martin-Durand"
+        s.commit()
+        with db.new_session() as other:
+            assert other.get(User, learner_id).name == "Léa Martin-Durand"
