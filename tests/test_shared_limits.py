@@ -174,3 +174,81 @@ def test_simultaneous_submissions_of_one_learner_on_two_processes_respect_the_da
         second.extensions["engine"].dispose()
     assert sorted(outcomes) == ["refused"] * 5 + ["stored"] * 3
     assert stored == 3
+
+
+def test_simultaneous_runs_on_the_model_of_one_learner_respect_the_daily_limit(make_app, llm_server, tmp_path):
+    """Eight runs on the model by one learner at the same instant, through two app instances (two
+    engines, as two processes), the model taking 0.3 s to answer: exactly the daily limit is run, the
+    others are refused with the limit's message, and the model is called only for those."""
+    import threading
+
+    from conftest import Auth, csrf_from, llm_client
+    from fakellm import Reply
+    from sqlmodel import func, select
+
+    from lms.models import TargetRun
+
+    llm_server.default = Reply(content="| budget | Alice |", delay=0.3)
+    first = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT)
+    seed(first)
+    with first.app_context(), db.new_session() as s:
+        settings.put(s, "daily_runs", 3)
+    second = create_app(dict(first.config, QUEUE_FILE=str(tmp_path / "queue2.db")))
+    clients = []
+    for i in range(8):
+        client = (first, second)[i % 2].test_client()
+        assert Auth(client).login().status_code == 302
+        clients.append((client, csrf_from(client.get("/exercises/mini-brief").get_data(as_text=True))))
+    calls_before = len(llm_server.requests)
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def run(client, token, i):
+        start.wait()
+        r = client.post("/exercises/mini-brief/run", headers={"HX-Request": "true"},
+                        data={"csrf_token": token, "prompt": f'Run {i}: summarise """{{{{input}}}}""" as a table.'})
+        body = r.get_data(as_text=True)
+        outcomes.append("ran" if "| budget | Alice |" in body else
+                        "refused" if "today&#39;s 3 runs" in body or "today's 3 runs" in body else body[:300])
+
+    threads = [threading.Thread(target=run, args=(*clients[i], i)) for i in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        with first.app_context(), db.new_session() as s:
+            stored = s.exec(select(func.count()).select_from(TargetRun)).one()
+            models = s.exec(select(TargetRun.model)).all()
+    finally:
+        second.extensions["engine"].dispose()
+    assert sorted(outcomes) == ["ran"] * 3 + ["refused"] * 5
+    assert stored == 3 and all(models)  # each completed with its model's name
+    assert len(llm_server.requests) - calls_before == 3
+
+
+def test_a_run_the_model_did_not_answer_is_given_back(make_app, llm_server):
+    from conftest import Auth, csrf_from, llm_client
+    from fakellm import Reply
+    from sqlmodel import func, select
+
+    from lms.models import TargetRun
+
+    llm_server.default = Reply(status=500, content="provider down", headers={"retry-after-ms": "5"})
+    app = make_app(llm=llm_client(llm_server, num_retries=0), CONTENT_DIR=TEST_CONTENT)
+    seed(app)
+    with app.app_context(), db.new_session() as s:
+        settings.put(s, "daily_runs", 1)
+    client = app.test_client()
+    assert Auth(client).login().status_code == 302
+    token = csrf_from(client.get("/exercises/mini-brief").get_data(as_text=True))
+    data = {"csrf_token": token, "prompt": 'Summarise """{{input}}""" as a table.'}
+    body = client.post("/exercises/mini-brief/run", data=data, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "The model did not answer" in body
+    with app.app_context(), db.new_session() as s:
+        assert s.exec(select(func.count()).select_from(TargetRun)).one() == 0  # not counted
+    llm_server.default = Reply(content="| budget | Alice |")
+    body = client.post("/exercises/mini-brief/run", data=data, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "| budget | Alice |" in body  # the day's one run is still there
+    body = client.post("/exercises/mini-brief/run", data=data, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "today&#39;s 1 runs" in body or "today's 1 runs" in body

@@ -216,13 +216,18 @@ def run(slug: str):
                             policy=checked.policy, sent=False))
             s.commit()
         else:
-            budgets.check_run(s, current_user.id)
-            completion = run_target(spec, checked.outbound, g.lang, llm)
+            target_run = budgets.reserve_run(s, current_user.id, TargetRun(
+                user_id=current_user.id, exercise_id=exercise_row.id, findings=checked.kinds, policy=checked.policy))
+            try:
+                completion = run_target(spec, checked.outbound, g.lang, llm)
+            except LLMError:
+                s.delete(target_run)  # not run: given back
+                s.commit()
+                raise
             result["output"], result["completion"] = completion.text, completion
-            s.add(TargetRun(user_id=current_user.id, exercise_id=exercise_row.id, model=completion.model,
-                            tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
-                            cost=completion.cost, latency_ms=completion.latency_ms,
-                            findings=checked.kinds, policy=checked.policy))
+            target_run.model, target_run.tokens_in, target_run.tokens_out = (
+                completion.model, completion.tokens_in, completion.tokens_out)
+            target_run.cost, target_run.latency_ms = completion.cost, completion.latency_ms
             s.commit()
     except (grading.SubmissionError, budgets.BudgetExceeded) as exc:
         result["error"] = str(exc)

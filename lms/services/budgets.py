@@ -51,6 +51,21 @@ def check_run(session: Session, user_id: int) -> None:
                                 "your prompt for grading; runs are available again tomorrow.", n=limit))
 
 
+def reserve_run(session: Session, user_id: int, run: TargetRun) -> TargetRun:
+    """Count a run on the model before it is made: under the learner's lock, the daily limit is
+    checked and the run stored (committed, so the lock is not held during the model's answer). Runs
+    of one learner fired at the same moment, on any process, then never pass the limit."""
+    hold_learner(session, user_id)
+    try:
+        check_run(session, user_id)
+    except BudgetExceeded:
+        session.rollback()
+        raise
+    session.add(run)
+    session.commit()
+    return run
+
+
 def check_submission(session: Session, user_id: int) -> None:
     limit = int(settings.get(session, "daily_submissions"))
     if submissions_today(session, user_id) >= limit:
