@@ -131,6 +131,14 @@ def test_the_daily_submission_limit_holds_across_two_web_processes(tmp_path):
             w.wait(timeout=20)
 
 
+def at_once(threads) -> None:
+    """Start the threads (they meet at a barrier of their own) and wait for them."""
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+
 def test_simultaneous_submissions_of_one_learner_on_two_processes_respect_the_daily_limit(make_app, tmp_path):
     """Eight submissions of one learner at the same instant, through two app instances (two engines, as
     two processes): exactly the daily limit is stored, the others are refused with the limit's message."""
@@ -162,12 +170,8 @@ def test_simultaneous_submissions_of_one_learner_on_two_processes_respect_the_da
             except Exception as exc:  # noqa: BLE001  (shown by the assertion below)
                 outcomes.append(repr(exc))
 
-    threads = [threading.Thread(target=submit, args=((first, second)[i % 2], i)) for i in range(8)]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        at_once([threading.Thread(target=submit, args=((first, second)[i % 2], i)) for i in range(8)])
         with first.app_context(), db.new_session() as s:
             stored = s.exec(select(func.count()).select_from(Attempt)).one()
     finally:
@@ -211,12 +215,8 @@ def test_simultaneous_runs_on_the_model_of_one_learner_respect_the_daily_limit(m
         outcomes.append("ran" if "| budget | Alice |" in body else
                         "refused" if "today&#39;s 3 runs" in body or "today's 3 runs" in body else body[:300])
 
-    threads = [threading.Thread(target=run, args=(*clients[i], i)) for i in range(8)]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        at_once([threading.Thread(target=run, args=(*clients[i], i)) for i in range(8)])
         with first.app_context(), db.new_session() as s:
             stored = s.exec(select(func.count()).select_from(TargetRun)).one()
             models = s.exec(select(TargetRun.model)).all()
