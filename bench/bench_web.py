@@ -11,6 +11,11 @@ each page with concurrent clients (threads in a few processes, http.client). Pri
 second, p50 and p95 latency of each, and the ratio lesson / hello (hello and lesson measured in
 turns, the median of --rounds ratios: a shared machine's slower moments weigh on both); then the
 queries and CPU time of one lesson and one exercise page, measured in this process before the load.
+
+A second yardstick is measured in the same turns: bare Flask plus one query, the account's row read
+by its primary key on the same database (hello_app.query_app). A signed-in page must make that
+round trip to see a deactivation at the next request; its ratio to hello is what one query costs
+by itself on the machine, and lesson / (hello + 1 query) is what the platform adds to it.
 Figures, not assertions.
 """
 from __future__ import annotations
@@ -192,6 +197,10 @@ def in_process(url: str, folder: str, path: str, n: int = 300) -> tuple[int, flo
     return queries, cpu
 
 
+def median(values: list[float]) -> float:
+    return values[len(values) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -215,16 +224,20 @@ def main() -> None:
                    LMS_QUEUE_FILE=f"{folder}/queue.db")
         for name in ("LMS_REDIS_URL", "LMS_GRADER_MODEL", "LMS_LLM_CONFIG"):
             env.pop(name, None)
-        hello_port, port = free_port(), free_port()
+        hello_port, query_port, port = free_port(), free_port(), free_port()
         processes.append(serve(hello_port, "hello_app:app", args, env, chdir=str(ROOT / "bench")))
+        processes.append(serve(query_port, "hello_app:query_app", args, env, chdir=str(ROOT / "bench")))
         processes.append(serve(port, "lms.wsgi:app", args, env))
         sessions = [sign_in(port) for _ in range(args.clients)]
-        # hello and lesson in turns, so that a slower moment of a shared machine weighs on both
-        rounds = [(load(hello_port, "GET", "/", [("", "")] * args.clients, args),
+        anonymous = [("", "")] * args.clients
+        # the three in turns, so that a slower moment of a shared machine weighs on all
+        rounds = [(load(hello_port, "GET", "/", anonymous, args), load(query_port, "GET", "/", anonymous, args),
                    load(port, "GET", lesson, sessions, args)) for _ in range(args.rounds)]
-        ratios = sorted(lesson_r["rps"] / hello_r["rps"] for hello_r, lesson_r in rounds)
-        middle = sorted(rounds, key=lambda pair: pair[1]["rps"] / pair[0]["rps"])[len(rounds) // 2]
-        rows = [("hello (bare Flask)", middle[0]), ("lesson page", middle[1]),
+        ratios = sorted(lesson_r["rps"] / hello_r["rps"] for hello_r, _, lesson_r in rounds)
+        query_ratios = sorted(query_r["rps"] / hello_r["rps"] for hello_r, query_r, _ in rounds)
+        added_ratios = sorted(lesson_r["rps"] / query_r["rps"] for _, query_r, lesson_r in rounds)
+        middle = sorted(rounds, key=lambda r: r[2]["rps"] / r[0]["rps"])[len(rounds) // 2]
+        rows = [("hello (bare Flask)", middle[0]), ("hello + 1 query", middle[1]), ("lesson page", middle[2]),
                 ("exercise page", load(port, "GET", exercise, sessions, args)),
                 ("submit", load(port, "POST", exercise + "/submit", sessions, args, expect=302))]
 
@@ -233,8 +246,11 @@ def main() -> None:
         print(f"{'endpoint':<20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'requests':>9} {'errors':>7}")
         for name, r in rows:
             print(f"{name:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['n']:>9} {r['errors']:>7}")
-        print(f"lesson / hello throughput: {ratios[len(ratios) // 2]:.2f} (median of {args.rounds} rounds, hello and "
-              f"lesson in turns: {', '.join(f'{r:.2f}' for r in ratios)}; the rows above are that round's)")
+        for label, values in (("lesson / hello", ratios), ("hello + 1 query / hello", query_ratios),
+                              ("lesson / (hello + 1 query)", added_ratios)):
+            print(f"{label + ' throughput:':<38} {median(values):.2f} (median of {args.rounds} rounds: "
+                  f"{', '.join(f'{r:.2f}' for r in values)})")
+        print("(the three measured in turns; the rows above are the round of the median lesson / hello)")
         for name, (queries, cpu) in figures.items():
             count = f"{queries} query" if queries == 1 else f"{queries} queries"
             print(f"{name} in this process (test client): {count}, {cpu:.2f} ms CPU per request")

@@ -49,6 +49,17 @@ def test_a_cached_lesson_page_costs_one_query(app):
     assert len(statements_of(app, learner, "/courses/mini-exam/advanced/deeper")) > 1  # with an exam: progress
 
 
+def test_the_exercise_page_reads_the_exercise_with_its_module_and_course_in_one_query(app):
+    learner = signed_in(app)
+    url = "/exercises/mini-brief"
+    learner.get(url)
+    seen = statements_of(app, learner, url)
+    # the account; the exercise, its module and its course; the learner's attempts; the draft (read once)
+    assert len(seen) == 4, seen
+    assert sum("prompt_draft" in statement for statement in seen) == 1
+    assert "JOIN module" in seen[1] and "JOIN course" in seen[1]
+
+
 def test_a_deactivation_in_another_process_signs_out_at_the_next_request(app, other):
     learner = signed_in(app)
     assert learner.get(URL).status_code == 200 and learner.get(URL).status_code == 200  # from memory

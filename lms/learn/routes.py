@@ -29,14 +29,14 @@ def _course(slug: str) -> Course:
 
 
 def _exercise(slug: str) -> tuple[Exercise, Module, Course]:
-    s = db.session()
-    exercise = s.exec(select(Exercise).where(Exercise.slug == slug, Exercise.current == True,  # noqa: E712
-                                             Exercise.exam == False)).first()  # noqa: E712
-    module = s.get(Module, exercise.module_id) if exercise and exercise.module_id else None
-    course = s.get(Course, module.course_id) if module else None
-    if exercise is None or course is None or not course.published:
+    """The current practice exercise of this slug, its module and its published course, in one query."""
+    row = db.session().exec(select(Exercise, Module, Course)
+                            .join(Module, Module.id == Exercise.module_id).join(Course, Course.id == Module.course_id)
+                            .where(Exercise.slug == slug, Exercise.current == True,  # noqa: E712
+                                   Exercise.exam == False)).first()  # noqa: E712
+    if row is None or not row[2].published:
         abort(404)
-    return exercise, module, course
+    return tuple(row)
 
 
 def _modules(course: Course, learner: progress.Record) -> list[dict]:
@@ -157,11 +157,14 @@ def _attempts_total(exercise_slug: str) -> int:
                              .where(Attempt.user_id == current_user.id, Exercise.slug == exercise_slug)).one()
 
 
-def _exercise_page(exercise, module, course, form, status=200, run=None, error=None, exam_session=None):
+def _exercise_page(exercise, module, course, form=None, status=200, run=None, error=None, exam_session=None):
+    """The exercise page; without a form (a first visit), the editor holds the learner's draft."""
     spec = exercise_spec(exercise)
     attempts = [] if exam_session else _attempts(exercise.slug)
     total = _attempts_total(exercise.slug) if len(attempts) > ATTEMPTS_SHOWN else len(attempts)
     draft = None if exam_session else drafts.get(db.session(), current_user.id, exercise.slug)
+    if form is None:
+        form = PromptForm(data={"prompt": draft.text} if draft else None)
     return render_template("learn/exercise.html", exercise=exercise, spec=spec, module=module,
                            course=course, form=form, run=run, error=error, exam_session=exam_session,
                            attempts=attempts[:ATTEMPTS_SHOWN], attempts_total=total, draft=draft,
@@ -184,9 +187,7 @@ def _previous(attempts: list[tuple[Attempt, Exercise]]) -> dict | None:
 @bp.route("/exercises/<slug>")
 @login_required
 def exercise(slug: str):
-    exercise_row, module, c = _exercise(slug)
-    draft = drafts.get(db.session(), current_user.id, exercise_row.slug)
-    return _exercise_page(exercise_row, module, c, PromptForm(data={"prompt": draft.text} if draft else None))
+    return _exercise_page(*_exercise(slug))
 
 
 @bp.route("/exercises/<slug>/run", methods=["POST"])
