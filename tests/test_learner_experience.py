@@ -207,6 +207,33 @@ def test_each_criterion_says_what_was_expected_and_links_its_lesson(make_app, ll
         assert client.get(href).status_code == 200
 
 
+def test_the_criteria_lessons_are_kept_with_the_content_and_follow_its_changes(make_app, llm_server):
+    from sqlalchemy import event
+
+    llm_server.default = model_like(level=1)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT)
+    seed(app)
+    client = signed_in(app)
+    token = csrf_from(client.get("/exercises/mini-brief").get_data(as_text=True))
+    report = client.post("/exercises/mini-brief/submit", data={"csrf_token": token, "prompt": "Summarise the notes."}
+                         ).headers["Location"]
+    drain(app)
+    assert 'href="/courses/mini/basics/intro"' in client.get(report).get_data(as_text=True)
+    seen: list[str] = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *args: seen.append(args[2]))
+    for url in (report, "/exercises/mini-brief"):  # the report (polled while grading runs), the previous attempt
+        page = client.get(url).get_data(as_text=True)
+        assert 'href="/courses/mini/basics/intro"' in page and 'href="/courses/mini-exam/advanced/deeper"' in page
+    assert seen and not [s for s in seen if "FROM lesson" in s or "FROM module" in s], seen
+
+    with app.app_context(), db.new_session() as s:  # a trainer renames the lesson: the next page shows it
+        intro = s.exec(select(Lesson).where(Lesson.slug == "intro")).one()
+        intro.title = {"en": "Delimiters, renamed", "fr": "Les délimiteurs, renommés"}
+        s.add(intro)
+        s.commit()
+    assert "Delimiters, renamed" in client.get(report).get_data(as_text=True)
+
+
 def test_content_check_fails_on_a_broken_criterion_lesson(app, tmp_path):
     folder = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, folder)

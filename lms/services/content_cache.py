@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Hashable, TypeVar
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import event
@@ -33,6 +33,7 @@ CONTENT = (Course, Module, Lesson, Exercise, Quiz)
 TABLES = {model.__table__ for model in CONTENT}
 _VERSION = select(Setting.value).where(Setting.key == KEY)
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class CourseOutline:
 class _Store:
     version: str
     courses: dict[str, CourseOutline]
+    derived: dict[Hashable, Any] = field(default_factory=dict)  # see derived()
 
 
 VERSION_COLUMN = _VERSION.scalar_subquery().label(KEY)  # for a query that reads it with other values
@@ -182,15 +184,34 @@ def outline(session: Session, slug: str) -> CourseOutline | None:
     current = version(session) if has_app_context() else None
     if current is None:
         return load(session, slug)
-    store: _Store | None = current_app.extensions.get("content_cache")
-    if store is None or store.version != current:
-        store = current_app.extensions["content_cache"] = _Store(current, {})
+    store = _store(current)
     found = store.courses.get(slug)
     if found is None:
         found = load(session, slug, current)  # read after the version: never older than it
         if found is not None:
             store.courses[slug] = found
     return found
+
+
+def derived(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """A value that `compute` derives from content rows alone (course, module, lesson, exercise,
+    quiz), kept in memory under the content version like the outlines, so never stale: computed
+    after the version was read, never older than it. Read-only for callers."""
+    current = version(session) if has_app_context() else None
+    if current is None:
+        return compute()
+    store = _store(current)
+    if key not in store.derived:
+        store.derived[key] = compute()
+    return store.derived[key]
+
+
+def _store(current: str) -> _Store:
+    """The process's entries for this content version (a new version drops the older entries)."""
+    store: _Store | None = current_app.extensions.get("content_cache")
+    if store is None or store.version != current:
+        store = current_app.extensions["content_cache"] = _Store(current, {})
+    return store
 
 
 def load(session: Session, slug: str, version: str | None = None) -> CourseOutline | None:

@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 from graders.spec import Criterion, ExerciseSpec, pick
 
 from ..models import Course, Exercise, Lesson, Module
+from . import content_cache
 
 
-@dataclass
+@dataclass(frozen=True)
 class LessonLink:
     course_slug: str
     module_slug: str
@@ -63,6 +64,15 @@ def expected(criterion: Criterion, lang: str) -> str:
 
 
 def criteria_help(session: Session, exercise: Exercise, spec: ExerciseSpec, lang: str) -> dict[str, CriterionHelp]:
+    lessons = content_cache.derived(session, ("criteria lessons", exercise.id),
+                                    lambda: _criteria_lessons(session, exercise, spec))
+    return {c.id: CriterionHelp(expected=expected(c, lang), suggestion=pick(c.hint, lang), lesson=lessons[c.id])
+            for c in spec.criteria}
+
+
+def _criteria_lessons(session: Session, exercise: Exercise, spec: ExerciseSpec) -> dict[str, LessonLink | None]:
+    """The lesson of each criterion. Content only: kept under the content version (a report page,
+    polled while grading runs, reads none of it)."""
     module = session.get(Module, exercise.module_id) if exercise.module_id else None
     fallback = None
     if module is not None:
@@ -71,14 +81,10 @@ def criteria_help(session: Session, exercise: Exercise, spec: ExerciseSpec, lang
         fallback = _link(session, module, first)
     own_course = module.course_id if module else None
     resolved: dict[str, LessonLink | None] = {}
-    out = {}
     for c in spec.criteria:
         if c.lesson and c.lesson not in resolved:
             resolved[c.lesson] = _resolve(session, c.lesson, own_course)
-        link = resolved.get(c.lesson) if c.lesson else None
-        out[c.id] = CriterionHelp(expected=expected(c, lang), suggestion=pick(c.hint, lang),
-                                  lesson=link or fallback)
-    return out
+    return {c.id: (resolved.get(c.lesson) if c.lesson else None) or fallback for c in spec.criteria}
 
 
 def length_limits(spec: ExerciseSpec) -> dict | None:
