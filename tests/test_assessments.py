@@ -117,6 +117,25 @@ def test_exam_drawn_answered_graded_and_track_certificate_needs_the_core_certifi
     assert other.get(links[0]).status_code == 404
 
 
+def test_the_exam_pages_read_the_drawn_exercises_in_one_query_in_the_order_drawn(app, client):
+    from sqlalchemy import event
+
+    page = client.get("/courses/mini-exam/exam").get_data(as_text=True)
+    client.post("/courses/mini-exam/exam/start", data={"csrf_token": csrf_from(page)})
+    with app.app_context(), db.new_session() as s:
+        sitting = s.exec(select(exams.ExamSession)).one()
+        drawn = [s.get(Exercise, i).slug for i in sitting.exercise_ids]
+    seen: list[str] = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *args: seen.append(args[2]))
+    page = client.get("/courses/mini-exam/exam").get_data(as_text=True)
+    assert [link.rsplit("/", 1)[1] for link in re.findall(r'href="(/exams/\d+/[\w-]+)"', page)] == drawn
+    assert len([s for s in seen if "FROM exercise" in s]) == 1, seen
+    seen.clear()
+    assert client.get(f"/exams/{sitting.id}/{drawn[-1]}").status_code == 200
+    assert len([s for s in seen if "FROM exercise" in s]) == 1, seen
+    assert client.get(f"/exams/{sitting.id}/mini-brief").status_code == 404  # not drawn for this sitting
+
+
 def test_failed_exam_waits_for_the_retake_period(app, client, llm_server):
     llm_server.default = model_like(level=0)  # the judge gives nothing: 50/100 per exercise
     _take_exam(client, app)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from .. import db
-from ..models import Course, ExamSession, Exercise, Module, Quiz
+from ..models import Course, ExamSession, Module, Quiz
 from ..services import certification, exams, grading, quizzes
 from ..services.content import quiz_spec
 from .forms import EmptyForm, PromptForm
@@ -60,7 +60,7 @@ def exam(slug: str):
     if st.current or st.last:
         sitting = st.current or st.last
         got = exams.answers(s, sitting)
-        drawn = [(s.get(Exercise, eid), got.get(eid)) for eid in sitting.exercise_ids]
+        drawn = [(e, got.get(e.id)) for e in exams.drawn(s, sitting)]
     return render_template("learn/exam.html", course=c, state=st, rules=exams.rules(c), drawn=drawn,
                            sitting=st.current or st.last, form=EmptyForm())
 
@@ -83,11 +83,10 @@ def _exam_exercise(session_id: int, exercise_slug: str):
     sitting = s.get(ExamSession, session_id)
     if sitting is None or sitting.user_id != current_user.id:
         abort(404)
-    exercise = next((e for e in (s.get(Exercise, i) for i in sitting.exercise_ids) if e.slug == exercise_slug), None)
+    exercise = next((e for e in exams.drawn(s, sitting) if e.slug == exercise_slug), None)
     if exercise is None:
         abort(404)
-    module = s.get(Module, exercise.module_id)
-    course = s.get(Course, sitting.course_id)
+    module, course = s.get(Module, exercise.module_id), s.get(Course, sitting.course_id)
     if not course.published:
         abort(404)
     return sitting, exercise, module, course
