@@ -306,6 +306,29 @@ def test_what_to_do_next_follows_the_learner(app):
     assert "you can take the exam again from" in client.get("/").get_data(as_text=True)
 
 
+def test_what_to_do_next_reads_the_courses_structure_from_memory_and_follows_its_changes(app):
+    from sqlalchemy import event
+
+    client = signed_in(app)
+    learner = user_id(app)
+    with app.app_context(), db.new_session() as s:
+        intro = s.exec(select(Lesson).where(Lesson.slug == "intro")).one()
+        progress.mark_lesson_done(s, learner, intro)
+        module_id = intro.module_id
+    assert 'href="/exercises/mini-brief"' in client.get("/").get_data(as_text=True)
+    seen: list[str] = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *args: seen.append(args[2]))
+    assert 'href="/exercises/mini-brief"' in client.get("/").get_data(as_text=True)
+    assert not [s for s in seen if re.search(r"SELECT (module|lesson|exercise|quiz)\.id\b", s)], seen
+
+    with app.app_context(), db.new_session() as s:  # a trainer adds a lesson: the next step at once
+        s.add(Lesson(module_id=module_id, slug="extra", position=99, title={"en": "One more lesson", "fr": "Encore une"},
+                     body={"en": "More.", "fr": "Plus."}))
+        s.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/courses/mini/basics/extra"' in home and "One more lesson" in home
+
+
 def test_assigned_tracks_show_their_due_date_and_renewal(app):
     learner = user_id(app)
     with app.app_context(), db.new_session() as s:

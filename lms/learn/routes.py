@@ -69,7 +69,7 @@ def dashboard():
                            .order_by(Attempt.created_at.desc()).limit(5)))
     return render_template("learn/dashboard.html", rows=rows, certificates=certificates,
                            attempts=attempts, llm_ready=current_app.extensions["llm"].configured,
-                           tracks=next_steps.plan(s, current_user.id),
+                           tracks=next_steps.plan(s, current_user.id, learner=learner),
                            notifications=review.unread(s, current_user.id), form=EmptyForm())
 
 

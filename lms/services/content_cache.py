@@ -57,6 +57,20 @@ class ModuleItem:
 
 
 @dataclass(frozen=True)
+class ExerciseItem:
+    id: int
+    module_id: int
+    slug: str
+    title: dict[str, str]
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    id: int
+    module_id: int
+
+
+@dataclass(frozen=True)
 class CourseOutline:
     """A course as a learner sees it: lessons in course order, the exercises (current, not in the
     exam pool) and quizzes that count in progress."""
@@ -68,8 +82,8 @@ class CourseOutline:
     exam: dict[str, Any] | None
     modules: tuple[ModuleItem, ...]
     lessons: tuple[LessonItem, ...]
-    exercise_slugs: tuple[str, ...]
-    quiz_ids: tuple[int, ...]
+    exercises: tuple[ExerciseItem, ...]  # in course order
+    quizzes: tuple[QuizItem, ...]
     version: str | None = None  # the content version it was read at; None: not kept in memory
     _lesson_index: dict[tuple[int, str], int] = field(init=False, repr=False, compare=False)
 
@@ -79,6 +93,14 @@ class CourseOutline:
     @property
     def published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def exercise_slugs(self) -> tuple[str, ...]:
+        return tuple(e.slug for e in self.exercises)
+
+    @property
+    def quiz_ids(self) -> tuple[int, ...]:
+        return tuple(q.id for q in self.quizzes)
 
     def module(self, slug: str) -> ModuleItem | None:
         return next((m for m in self.modules if m.slug == slug), None)
@@ -222,13 +244,14 @@ def load(session: Session, slug: str, version: str | None = None) -> CourseOutli
                            .order_by(Module.position, Module.id)).all()
     lessons = session.exec(select(Lesson).join(Module).where(Module.course_id == course.id)
                            .order_by(Module.position, Module.id, Lesson.position, Lesson.id)).all()
-    exercises = session.exec(select(Exercise.slug).join(Module).where(
+    exercises = session.exec(select(Exercise.id, Exercise.module_id, Exercise.slug, Exercise.title).join(Module).where(
         Module.course_id == course.id, Exercise.current == True, Exercise.exam == False)  # noqa: E712
-        .order_by(Module.position, Exercise.position)).all()
-    quizzes = session.exec(select(Quiz.id).join(Module).where(Module.course_id == course.id)
-                           .order_by(Module.position)).all()
+        .order_by(Module.position, Module.id, Exercise.position, Exercise.id)).all()
+    quizzes = session.exec(select(Quiz.id, Quiz.module_id).join(Module).where(Module.course_id == course.id)
+                           .order_by(Module.position, Module.id, Quiz.id)).all()
     return CourseOutline(
         id=course.id, slug=course.slug, status=course.status, title=course.title, summary=course.summary,
         exam=course.exam, modules=tuple(ModuleItem(m.id, m.slug, m.position, m.title, m.summary) for m in modules),
         lessons=tuple(LessonItem(x.id, x.module_id, x.slug, x.position, x.minutes, x.title, x.body) for x in lessons),
-        exercise_slugs=tuple(exercises), quiz_ids=tuple(quizzes), version=version)
+        exercises=tuple(ExerciseItem(*row) for row in exercises), quizzes=tuple(QuizItem(*row) for row in quizzes),
+        version=version)

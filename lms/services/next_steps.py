@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from ..models import (Attempt, AttemptStatus, Certificate, Course, ExamSession, Exercise, Lesson, LessonProgress,
                       Module, Quiz, QuizAttempt)
 from ..models.base import utcnow
-from . import certification, exams, hr_org, progress, quizzes
+from . import certification, content_cache, exams, hr_org, progress, quizzes
 
 WAITING = (AttemptStatus.QUEUED.value, AttemptStatus.GRADING.value, AttemptStatus.AWAITING_REVIEW.value,
            AttemptStatus.DELAYED.value)
@@ -19,7 +19,7 @@ WAITING = (AttemptStatus.QUEUED.value, AttemptStatus.GRADING.value, AttemptStatu
 
 @dataclass
 class ModuleProgress:
-    module: Module
+    module: content_cache.ModuleItem
     lessons_total: int
     lessons_done: int
     exercises_total: int
@@ -111,12 +111,11 @@ def track(session: Session, user_id: int, course: Course, now: datetime | None =
     modules: list[ModuleProgress] = []
     step: NextStep | None = None
     someone_waits = False
-    for m in session.exec(select(Module).where(Module.course_id == course.id).order_by(Module.position)):
-        lessons = list(session.exec(select(Lesson).where(Lesson.module_id == m.id).order_by(Lesson.position)))
-        exercises = list(session.exec(select(Exercise).where(
-            Exercise.module_id == m.id, Exercise.current == True, Exercise.exam == False)  # noqa: E712
-            .order_by(Exercise.position)))
-        quiz = session.exec(select(Quiz).where(Quiz.module_id == m.id)).first()
+    outline = content_cache.outline(session, course.slug)  # the course's structure from memory
+    for m in outline.modules:
+        lessons = [x for x in outline.lessons if x.module_id == m.id]
+        exercises = [e for e in outline.exercises if e.module_id == m.id]
+        quiz = next((q for q in outline.quizzes if q.module_id == m.id), None)
         mp = ModuleProgress(m, len(lessons), sum(1 for x in lessons if x.id in done),
                             len(exercises), sum(1 for e in exercises if e.slug in passed),
                             quiz is not None, bool(quiz and quiz.id in passed_quizzes))
@@ -166,13 +165,14 @@ def track(session: Session, user_id: int, course: Course, now: datetime | None =
                                                             {"slug": course.slug}))
 
 
-def plan(session: Session, user_id: int, now: datetime | None = None) -> list[Track]:
+def plan(session: Session, user_id: int, now: datetime | None = None,
+         learner: progress.Record | None = None) -> list[Track]:
     """Assigned tracks first (by due date), then the other courses the learner started. A started
-    course already certified is left out unless its renewal is due."""
+    course already certified is left out unless its renewal is due. `learner`: the record, when
+    the caller has read it."""
     now = now or utcnow()
-    cache = {"done": progress.done_lesson_ids(session, user_id),
-             "passed": progress.passed_exercise_slugs(session, user_id),
-             "passed_quizzes": quizzes.passed_quiz_ids(session, user_id),
+    learner = learner or progress.record(session, user_id)
+    cache = {"done": learner.lessons, "passed": learner.exercises, "passed_quizzes": learner.quizzes,
              "waiting": _waiting_slugs(session, user_id)}
     tracks: list[Track] = []
     seen: set[int] = set()
