@@ -329,6 +329,21 @@ def test_what_to_do_next_reads_the_courses_structure_from_memory_and_follows_its
     assert 'href="/courses/mini/basics/extra"' in home and "One more lesson" in home
 
 
+def test_the_course_page_reads_its_structure_from_memory(app):
+    from sqlalchemy import event
+
+    client = signed_in(app)
+    with app.app_context(), db.new_session() as s:
+        progress.mark_lesson_done(s, user_id(app), s.exec(select(Lesson).where(Lesson.slug == "intro")).one())
+    client.get("/courses/mini")
+    seen: list[str] = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *args: seen.append(args[2]))
+    page = client.get("/courses/mini").get_data(as_text=True)
+    assert not [s for s in seen if re.search(r"SELECT (module|lesson|exercise|quiz)\.id\b", s)], seen
+    read = re.search(r'<li class="done"><a href="/courses/mini/basics/intro">', page)
+    assert read and 'href="/exercises/mini-brief"' in page and "Brief the model" in page
+
+
 def test_assigned_tracks_show_their_due_date_and_renewal(app):
     learner = user_id(app)
     with app.app_context(), db.new_session() as s:

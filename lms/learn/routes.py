@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from graders import LLMError, run_target
 
 from .. import db
-from ..models import Appeal, Attempt, Certificate, Course, Exercise, Lesson, Module, Quiz, Role, TargetRun
+from ..models import Appeal, Attempt, Certificate, Course, Exercise, Lesson, Module, Role, TargetRun
 from ..services import (budgets, certification, content_cache, drafts, exams, feedback, grading, guard, next_steps,
                         progress, review)
 from ..services.content import exercise_spec
@@ -40,18 +40,15 @@ def _exercise(slug: str) -> tuple[Exercise, Module, Course]:
 
 
 def _modules(course: Course, learner: progress.Record) -> list[dict]:
-    s = db.session()
-    done, passed, passed_quizzes = learner.lessons, learner.exercises, learner.quizzes
+    """The course's modules with what the learner did in each; the structure from the content cache."""
+    outline = content_cache.outline(db.session(), course.slug)
     modules = []
-    for m in s.exec(select(Module).where(Module.course_id == course.id).order_by(Module.position)):
-        lessons = list(s.exec(select(Lesson).where(Lesson.module_id == m.id).order_by(Lesson.position)))
-        exercises = list(s.exec(select(Exercise).where(Exercise.module_id == m.id, Exercise.current == True,  # noqa: E712
-                                                       Exercise.exam == False)  # noqa: E712
-                                .order_by(Exercise.position)))
-        quiz = s.exec(select(Quiz).where(Quiz.module_id == m.id)).first()
-        modules.append({"module": m, "lessons": [(lesson, lesson.id in done) for lesson in lessons],
-                        "exercises": [(e, e.slug in passed) for e in exercises],
-                        "quiz": quiz, "quiz_passed": bool(quiz and quiz.id in passed_quizzes)})
+    for m in outline.modules:
+        quiz = next((q for q in outline.quizzes if q.module_id == m.id), None)
+        modules.append({"module": m,
+                        "lessons": [(x, x.id in learner.lessons) for x in outline.lessons if x.module_id == m.id],
+                        "exercises": [(e, e.slug in learner.exercises) for e in outline.exercises if e.module_id == m.id],
+                        "quiz": quiz, "quiz_passed": bool(quiz and quiz.id in learner.quizzes)})
     return modules
 
 
