@@ -65,6 +65,32 @@ def test_in_process_consumer_grades_queued_attempts(make_app, queue_config, llm_
     assert {i: runs for i, (_, runs) in _statuses(app).items()} == {i: 1 for i in ids}
 
 
+def test_grading_an_attempt_reads_in_one_transaction_before_the_model_and_writes_in_one_after(make_app, llm_server):
+    """Every round trip to the database costs a worker CPU (bench/bench_wave.py): the claim goes with
+    the reads made before the model is called, and the settings are read together."""
+    from sqlalchemy import event
+
+    llm_server.default = model_like(level=4)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT)
+    seed(app)
+    [attempt_id] = _submit(app)
+    seen: list[str] = []
+    engine = app.extensions["engine"]
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    event.listen(engine, "commit", lambda _conn: seen.append("COMMIT"))
+    with app.app_context(), db.new_session() as s:
+        assert grading.grade_attempt(s, attempt_id) == "graded"
+    first, second = [i for i, statement in enumerate(seen) if statement == "COMMIT"][:2]
+    # before the model: the claim, the exercise, an identical earlier answer, both confidentiality settings
+    before_model = seen[:first]
+    assert before_model[0].startswith("UPDATE attempt") and len(before_model) == 4, before_model
+    assert len([s for s in before_model if "FROM setting" in s]) == 1, before_model
+    # after: the attempt again (erased meanwhile?), the exercise's calibration, the report
+    assert len(seen[first + 1:second]) == 3 and seen[second - 1].startswith("UPDATE attempt"), seen
+    with app.app_context(), db.new_session() as s:
+        assert s.get(Attempt, attempt_id).grading_runs == 1
+
+
 def test_a_job_enqueued_twice_is_graded_once(make_app, queue_config, llm_server):
     llm_server.default = model_like(level=4)
     app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT, **queue_config)

@@ -116,7 +116,9 @@ def llm() -> LLMClient:
 
 def _claim(session: Session, attempt_id: int) -> Attempt | None:
     """Take the attempt for this worker (one UPDATE that also returns the row), or None when
-    another worker holds it or it is already graded."""
+    another worker holds it or it is already graded. Not committed: the caller commits it with the
+    reads that follow, in one transaction (another worker's claim waits on the row meanwhile, then
+    finds it taken)."""
     now = utcnow()
     stale = now - timedelta(seconds=current_app.config["GRADING_STALE_AFTER"])
     claimed = session.scalars(
@@ -128,7 +130,6 @@ def _claim(session: Session, attempt_id: int) -> Attempt | None:
                 grading_runs=Attempt.grading_runs + 1)
         .returning(Attempt),
         execution_options={"populate_existing": True}).first()
-    session.commit()
     return claimed
 
 
@@ -141,7 +142,7 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     exercise = session.get(Exercise, attempt.exercise_id)
     cached = _cached_report(session, attempt)
     policy = guard.Policy(session)
-    session.commit()  # hands the connection back to the pool while the model is called
+    session.commit()  # the claim; and the connection goes back to the pool while the model is called
     try:
         report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(),
                                  outbound=policy.outbound)

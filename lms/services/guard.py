@@ -28,9 +28,11 @@ class GuardResult:
         return sorted({f.kind for f in self.findings})
 
 
+_SETTINGS = ("confidentiality_policy", "confidential_names")
+
+
 def check(session: Session, text: str, for_grading: bool = False) -> GuardResult:
-    return _apply(settings.get(session, "confidentiality_policy"), settings.get(session, "confidential_names"),
-                  text, for_grading)
+    return _apply(*settings.get_many(session, *_SETTINGS), text, for_grading)
 
 
 def _apply(policy: str, names: list[str], text: str, for_grading: bool) -> GuardResult:
@@ -48,8 +50,7 @@ class Policy:
     before and after the model is called, with no database connection held in between."""
 
     def __init__(self, session: Session):
-        self.policy = settings.get(session, "confidentiality_policy")
-        self.names = settings.get(session, "confidential_names")
+        self.policy, self.names = settings.get_many(session, *_SETTINGS)
         self._last: tuple[str, GuardResult] | None = None
 
     def for_grading(self, text: str) -> GuardResult:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ..models import Setting
 from ..models.base import utcnow
@@ -28,6 +28,12 @@ POLICIES = ("warn", "redact", "block")
 def get(session: Session, key: str) -> Any:
     row = session.get(Setting, key)
     return DEFAULTS[key] if row is None else row.value
+
+
+def get_many(session: Session, *keys: str) -> tuple[Any, ...]:
+    """Several settings, in the order asked, read in one query."""
+    stored = {row.key: row.value for row in session.exec(select(Setting).where(Setting.key.in_(keys)))}
+    return tuple(stored[key] if key in stored else DEFAULTS[key] for key in keys)
 
 
 def put(session: Session, key: str, value: Any, user_id: int | None = None) -> None:
