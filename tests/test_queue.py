@@ -91,6 +91,19 @@ def test_grading_an_attempt_reads_in_one_transaction_before_the_model_and_writes
         assert s.get(Attempt, attempt_id).grading_runs == 1
 
 
+def test_a_claim_that_finds_the_attempt_taken_ends_its_transaction_at_once(make_app, llm_server):
+    """On SQLite the claim's UPDATE holds the database's write lock until its transaction ends."""
+    llm_server.default = model_like(level=4)
+    app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT)
+    seed(app)
+    [attempt_id] = _submit(app)
+    with app.app_context(), db.new_session() as s:
+        assert grading.grade_attempt(s, attempt_id) == "graded"
+    with app.app_context(), db.new_session() as s:
+        assert grading.grade_attempt(s, attempt_id) is None  # graded already: skipped
+        assert not s.in_transaction()
+
+
 def test_a_job_enqueued_twice_is_graded_once(make_app, queue_config, llm_server):
     llm_server.default = model_like(level=4)
     app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT, **queue_config)

@@ -138,6 +138,7 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     cpu_started = time.thread_time()
     attempt = _claim(session, attempt_id)
     if attempt is None:
+        session.rollback()  # ends the claim's transaction (SQLite's write lock) at once
         return None
     exercise = session.get(Exercise, attempt.exercise_id)
     cached = _cached_report(session, attempt)
