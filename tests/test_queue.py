@@ -3,15 +3,17 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 from conftest import REDIS_URL, TEST_CONTENT, llm_client, model_like, seed, unavailable
+from fakellm import Reply
 from sqlmodel import select
 
 from lms import db
 from lms.models import Attempt, Exercise, User
-from lms.services import grading
+from lms.services import grading, privacy
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -73,7 +75,9 @@ def test_grading_an_attempt_reads_in_one_transaction_before_the_model_and_writes
     llm_server.default = model_like(level=4)
     app = make_app(llm=llm_client(llm_server), CONTENT_DIR=TEST_CONTENT)
     seed(app)
-    [attempt_id] = _submit(app)
+    earlier, attempt_id = _submit(app, n=2)
+    with app.app_context(), db.new_session() as s:  # the course's structure is now in memory
+        assert grading.grade_attempt(s, earlier) == "graded"
     seen: list[str] = []
     engine = app.extensions["engine"]
     event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
@@ -81,12 +85,19 @@ def test_grading_an_attempt_reads_in_one_transaction_before_the_model_and_writes
     with app.app_context(), db.new_session() as s:
         assert grading.grade_attempt(s, attempt_id) == "graded"
     first, second = [i for i, statement in enumerate(seen) if statement == "COMMIT"][:2]
-    # before the model: the claim, the exercise, an identical earlier answer, both confidentiality settings
+    # before the model: the claim; the exercise with its calibration and the content version; an
+    # identical earlier answer; both confidentiality settings
     before_model = seen[:first]
     assert before_model[0].startswith("UPDATE attempt") and len(before_model) == 4, before_model
-    assert len([s for s in before_model if "FROM setting" in s]) == 1, before_model
-    # after: the attempt again (erased meanwhile?), the exercise's calibration, the report
-    assert len(seen[first + 1:second]) == 3 and seen[second - 1].startswith("UPDATE attempt"), seen
+    assert "calibration_run" in before_model[1] and "content_version" in before_model[1], before_model
+    assert len([s for s in before_model if s.startswith("SELECT setting.")]) == 1, before_model
+    # after: the report, in one UPDATE that checks the attempt was neither erased nor taken over
+    assert len(seen[first + 1:second]) == 1 and seen[second - 1].startswith("UPDATE attempt"), seen
+    assert "grading_runs = " in seen[second - 1], seen
+    # the passed exercise may complete the course: its certification's requirements, the course's
+    # structure from memory (under the version read above), the learner's record in one query
+    after = [s for s in seen[second + 1:] if s != "COMMIT"]
+    assert len(after) == 2 and after[0].startswith("SELECT course.") and "UNION ALL" in after[1], after
     with app.app_context(), db.new_session() as s:
         assert s.get(Attempt, attempt_id).grading_runs == 1
 
@@ -102,6 +113,64 @@ def test_a_claim_that_finds_the_attempt_taken_ends_its_transaction_at_once(make_
     with app.app_context(), db.new_session() as s:
         assert grading.grade_attempt(s, attempt_id) is None  # graded already: skipped
         assert not s.in_transaction()
+
+
+def _grade_in_thread(app, attempt_id):
+    result = {}
+
+    def run():
+        with app.app_context(), db.new_session() as s:
+            result["status"] = grading.grade_attempt(s, attempt_id)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def test_a_worker_presumed_dead_does_not_overwrite_the_grade_of_the_one_that_took_over(make_app, llm_server):
+    """A worker that stalls past GRADING_STALE_AFTER loses its claim; when it finally comes back, its
+    result is dropped (the claim count is its fencing token), not written over the other's."""
+    mode = {"delay": 3.0, "level": 1}
+
+    def answer(body):
+        return Reply(content=model_like(level=mode["level"])(body).content, delay=mode["delay"])
+
+    llm_server.default = answer
+    app = make_app(llm=llm_client(llm_server, timeout=30), CONTENT_DIR=TEST_CONTENT, GRADING_STALE_AFTER=1.0)
+    seed(app)
+    [attempt_id] = _submit(app)
+    stalled, first = _grade_in_thread(app, attempt_id)  # its target call takes 3 s
+    assert _wait_for(lambda: _statuses(app)[attempt_id][0] == "grading")
+    time.sleep(1.2)  # its claim is stale now
+    mode.update(delay=0.0, level=4)
+    with app.app_context(), db.new_session() as s:
+        assert grading.grade_attempt(s, attempt_id) == "graded"  # taken over: passed
+    mode.update(level=1)  # the stalled worker's judge now fails the same prompt
+    stalled.join(30)
+    assert first == {"status": None}
+    with app.app_context(), db.new_session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert (attempt.status, attempt.passed, attempt.grading_runs) == ("graded", True, 2)
+        assert {c["level"] for c in attempt.report["criteria"] if c["kind"] == "judge"} == {4}
+
+
+def test_an_account_deleted_while_its_attempt_is_graded_keeps_nothing_of_the_grade(make_app, llm_server):
+    slow = model_like(level=4)
+    llm_server.default = lambda body: Reply(content=slow(body).content, delay=1.5)
+    app = make_app(llm=llm_client(llm_server, timeout=30), CONTENT_DIR=TEST_CONTENT)
+    seed(app)
+    [attempt_id] = _submit(app)
+    grader, result = _grade_in_thread(app, attempt_id)
+    assert _wait_for(lambda: _statuses(app)[attempt_id][0] == "grading")
+    with app.app_context(), db.new_session() as s:
+        learner = s.exec(select(User).where(User.email == "learner@example.org")).one()
+        privacy.delete_account(s, learner, actor_id=None)
+    grader.join(30)
+    assert result == {"status": None}
+    with app.app_context(), db.new_session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt.prompt == "" and attempt.status == "error" and attempt.score is None
+        assert "criteria" in attempt.report and not attempt.report["criteria"]
 
 
 def test_a_job_enqueued_twice_is_graded_once(make_app, queue_config, llm_server):

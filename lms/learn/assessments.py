@@ -42,7 +42,7 @@ def quiz(slug: str, module_slug: str):
                                    result=None, answers={}, last=None), 400
         _attempt, result = quizzes.submit(s, current_user.id, quiz_row, answers)
         if result.passed:
-            certification.issue_if_complete(s, current_user, c)
+            certification.issue_if_complete(s, current_user.id, c)
     last = quizzes.last_attempt(s, current_user.id, quiz_row.id) if result is None else None
     return render_template("learn/quiz.html", course=c, module=module, spec=spec, form=form,
                            result=result, answers=answers, last=last)

@@ -127,7 +127,7 @@ def lesson_done(lesson_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     progress.mark_lesson_done(s, current_user.id, lesson_row)
-    new_cert = certification.issue_if_complete(s, current_user, c)
+    new_cert = certification.issue_if_complete(s, current_user.id, c)
     if wants_partial():
         return render("learn/lesson.html", "learn/_lesson_done.html", course=c, lesson=lesson_row,
                       done=True, progress=progress.course_progress(s, current_user.id, c),

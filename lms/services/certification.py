@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from ..models import Certificate, Course, User
 from ..models.base import utcnow
 from . import xapi
-from .progress import course_lessons, course_progress, done_lesson_ids
+from .progress import course_progress
 
 
 def renewal_of(session: Session, user_id: int, course: Course, now=None) -> Certificate | None:
@@ -28,22 +28,18 @@ def renewal_of(session: Session, user_id: int, course: Course, now=None) -> Cert
     return latest if now >= latest.expires_at - window else None
 
 
-def requirements_met(session: Session, user: User, course: Course) -> bool:
+def requirements_met(session: Session, user_id: int, course: Course, renewing: Certificate | None) -> bool:
+    """Whether the learner meets the course's requirements (the renewal path's when `renewing`):
+    the course's structure from the content cache, the learner's record in one query."""
     cert = course.certification
     if not cert:
         return False
-    renewing = renewal_of(session, user.id, course)
     if renewing:  # the shorter renewal path: by default the exam alone
         requires = {"lessons": "none", "exercises": "none", "quizzes": "none", "exam": True,
                     **((cert.get("renewal") or {}).get("requires") or {})}
     else:
         requires = cert.get("requires") or {}
-    lessons = done = None
-    if requires.get("lessons", "all") != "none":  # the cheapest requirement first
-        lessons, done = course_lessons(session, course), done_lesson_ids(session, user.id)
-        if any(lesson.id not in done for lesson in lessons):
-            return False
-    p = course_progress(session, user.id, course, lessons, done)
+    p = course_progress(session, user_id, course)
     checks = [
         requires.get("lessons", "all") == "none" or p.lessons_done == p.lessons_total,
         requires.get("exercises", "all") == "none" or p.exercises_passed == p.exercises_total,
@@ -52,7 +48,7 @@ def requirements_met(session: Session, user: User, course: Course) -> bool:
     ]
     for slug in requires.get("certificates", []):
         other = session.exec(select(Course).where(Course.slug == slug)).first()
-        checks.append(other is not None and current_certificate(session, user.id, other.id) is not None)
+        checks.append(other is not None and current_certificate(session, user_id, other.id) is not None)
     return all(checks)
 
 
@@ -66,14 +62,15 @@ def current_certificate(session: Session, user_id: int, course_id: int) -> Certi
     return None
 
 
-def issue_if_complete(session: Session, user: User, course: Course) -> Certificate | None:
+def issue_if_complete(session: Session, user_id: int, course: Course) -> Certificate | None:
     """Issue a certificate when the requirements are met and none is valid (or the valid one is
     being renewed); return the new one. A renewal replaces the old certificate, whose history
     stays visible."""
-    renewing = renewal_of(session, user.id, course)
-    if not requirements_met(session, user, course) or (
-            current_certificate(session, user.id, course.id) and not renewing):
+    renewing = renewal_of(session, user_id, course)
+    if not requirements_met(session, user_id, course, renewing) or (
+            current_certificate(session, user_id, course.id) and not renewing):
         return None
+    user = session.get(User, user_id)
     now = utcnow()
     days = int(course.certification.get("validity_days", 0) or 0)
     cert = Certificate(
@@ -119,24 +116,24 @@ def remind_expiring(session: Session, within_days: int = 90, now=None) -> int:
     return count
 
 
-def check_after(session: Session, user: User, course_id: int | None) -> list[Certificate]:
+def check_after(session: Session, user_id: int, course_id: int | None) -> list[Certificate]:
     """After a result in one course: only that course can newly meet its requirements, unless its
     certificate is issued, which can complete a track (then every course is checked)."""
     course = session.get(Course, course_id) if course_id is not None else None
     if course is None:
-        return check_all(session, user)
-    cert = issue_if_complete(session, user, course) if course.certification else None
-    return [cert, *check_all(session, user)] if cert else []
+        return check_all(session, user_id)
+    cert = issue_if_complete(session, user_id, course) if course.certification else None
+    return [cert, *check_all(session, user_id)] if cert else []
 
 
-def check_all(session: Session, user: User) -> list[Certificate]:
+def check_all(session: Session, user_id: int) -> list[Certificate]:
     """Issue every certificate whose requirements are now met (a core certificate can complete
     a job track, so courses are checked in order)."""
     issued = []
     for course in session.exec(select(Course).order_by(Course.position)):
         if not course.certification:
             continue
-        cert = issue_if_complete(session, user, course)
+        cert = issue_if_complete(session, user_id, course)
         if cert:
             issued.append(cert)
     return issued

@@ -130,22 +130,29 @@ _READ = "content_version_read"
 
 def version(session: Session) -> str | None:
     """The current content version (after flushing the session's own changes); None before the first.
-    For the request's session, the value read with the signed-in account (remember) while the
-    request has written no content."""
-    known = g.get(_READ, _UNREAD) if has_app_context() else _UNREAD
-    if known is not _UNREAD and g.get("db_session") is session and not (session.new or session.dirty
-                                                                         or session.deleted):
-        return known
+    The value remembered for this session (or, for the request's session, read with the signed-in
+    account) while it has written no content; else one query."""
+    if not (session.new or session.dirty or session.deleted):
+        known = session.info.get(_READ, _UNREAD)
+        if known is _UNREAD and has_app_context() and g.get("db_session") is session:
+            known = g.get(_READ, _UNREAD)
+        if known is not _UNREAD:
+            return known
     return session.execute(_VERSION).scalar()
 
 
-def remember(value: str | None) -> None:
-    """The version read by another query of the request (see accounts.signed_in): no query of its
-    own. Forgotten as soon as the request writes content (bump)."""
-    setattr(g, _READ, value)
+def remember(value: str | None, session: Session | None = None) -> None:
+    """The version read by another query (see accounts.signed_in, grading.grade_attempt): no query
+    of its own afterwards, for the request or for this session (a background task's). Forgotten as
+    soon as content is written (bump)."""
+    if session is not None:
+        session.info[_READ] = value
+    else:
+        setattr(g, _READ, value)
 
 
-def _forget() -> None:
+def _forget(session: Session) -> None:
+    session.info.pop(_READ, None)
     if has_app_context():
         g.pop(_READ, None)
 
@@ -172,7 +179,7 @@ def create_version(session: Session) -> None:
 def _content_flushed(session: Session, _context, _instances) -> None:
     if (any(isinstance(o, CONTENT) for o in session.new) or any(isinstance(o, CONTENT) for o in session.deleted)
             or any(isinstance(o, CONTENT) and session.is_modified(o) for o in session.dirty)):
-        _forget()
+        _forget(session)
         bump(session.connection())
 
 
@@ -180,7 +187,7 @@ def _content_flushed(session: Session, _context, _instances) -> None:
 def _content_statement(state: ORMExecuteState) -> None:
     """INSERT, UPDATE or DELETE statements on content tables run through a session."""
     if (state.is_insert or state.is_update or state.is_delete) and getattr(state.statement, "table", None) in TABLES:
-        _forget()
+        _forget(state.session)
         bump(state.session.connection())
 
 
@@ -226,6 +233,13 @@ def derived(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     if key not in store.derived:
         store.derived[key] = compute()
     return store.derived[key]
+
+
+def course_of_module(session: Session, module_id: int | None) -> int | None:
+    """The id of the course a module belongs to (None for none)."""
+    courses = derived(session, "course of module",
+                      lambda: dict(session.execute(select(Module.id, Module.course_id)).all()))
+    return courses.get(module_id)
 
 
 def _store(current: str) -> _Store:

@@ -16,14 +16,15 @@ from datetime import timedelta
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from graders import GRADER_VERSION, LLMClient, grade
 from graders.report import Status
 
-from ..models import Attempt, AttemptStatus, ExamSession, Exercise, Module, User
+from ..models import Attempt, AttemptStatus, CalibrationRun, ExamSession, Exercise, User
 from ..models.base import utcnow
-from . import budgets, certification, exams, guard, settings, xapi
+from . import budgets, certification, content_cache, exams, guard, settings, xapi
 from .content import exercise_spec
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,13 @@ def _claim(session: Session, attempt_id: int) -> Attempt | None:
     return claimed
 
 
+_LATEST_KAPPA = (select(CalibrationRun.kappa)
+                 .where(CalibrationRun.exercise_slug == Exercise.slug,
+                        CalibrationRun.exercise_version == Exercise.version)
+                 .order_by(CalibrationRun.created_at.desc(), CalibrationRun.id.desc())
+                 .limit(1).correlate(Exercise).scalar_subquery())
+
+
 def grade_attempt(session: Session, attempt_id: int) -> str | None:
     """Grade one attempt if no other worker holds it; returns its new status (None: skipped)."""
     cpu_started = time.thread_time()
@@ -140,7 +148,11 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if attempt is None:
         session.rollback()  # ends the claim's transaction (SQLite's write lock) at once
         return None
-    exercise = session.get(Exercise, attempt.exercise_id)
+    # The exercise, its latest calibration (`lms grader eval --store`) and the content version, in
+    # one query; the version serves this session's content lookups (course, outline) afterwards.
+    exercise, kappa, version = session.execute(
+        select(Exercise, _LATEST_KAPPA, content_cache.VERSION_COLUMN).where(Exercise.id == attempt.exercise_id)).one()
+    content_cache.remember(version, session)
     cached = _cached_report(session, attempt)
     policy = guard.Policy(session)
     session.commit()  # the claim; and the connection goes back to the pool while the model is called
@@ -149,40 +161,51 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
                                  outbound=policy.outbound)
     except Exception as exc:  # a grader bug: stored and shown as an error, never a zero
         log.exception("grading attempt %s failed", attempt_id)
-        attempt.status, attempt.score, attempt.passed = AttemptStatus.ERROR.value, None, None
-        attempt.report = {"status": Status.ERROR.value, "error": f"{type(exc).__name__}: {exc}",
-                          "criteria": [], "flags": []}
-        session.add(attempt)
+        _store(session, attempt, status=AttemptStatus.ERROR.value, score=None, passed=None, report={
+            "status": Status.ERROR.value, "error": f"{type(exc).__name__}: {exc}", "criteria": [], "flags": []})
         session.commit()
         return attempt.status
     now = utcnow()
-    session.refresh(attempt)
-    if not attempt.prompt:  # the account was deleted (or the prompt purged) while the model answered
-        log.info("attempt %s erased during grading: result dropped", attempt_id)
-        return None
     report.confidential = policy.for_grading(attempt.prompt).kinds
-    if report.status == Status.GRADED.value and not cached and calibration_below_bar(session, exercise):
+    if (report.status == Status.GRADED.value and not cached and kappa is not None
+            and kappa < current_app.config["CALIBRATION_MIN_KAPPA"]):
         # The judge disagrees too often with trainers on this exercise: a trainer confirms.
         report.flags.append("calibration-below-bar")
         report.status, report.passed = Status.AWAITING_REVIEW.value, None
     report.cpu_ms = round((time.thread_time() - cpu_started) * 1000, 2)  # the final write is not counted
-    attempt.report = report.to_dict()
-    attempt.status, attempt.score, attempt.passed = report.status, report.score, report.passed
+    retry_at = graded_at = None
     if report.status == Status.DELAYED.value:
         base = current_app.config["GRADING_RETRY_DELAY"]
-        delay = min(base * 2 ** max(attempt.grading_runs - 1, 0), MAX_RETRY_DELAY)
-        attempt.retry_at = now + timedelta(seconds=delay)
+        retry_at = now + timedelta(seconds=min(base * 2 ** max(attempt.grading_runs - 1, 0), MAX_RETRY_DELAY))
     else:
-        attempt.retry_at = None
-        attempt.graded_at = now
-    session.add(attempt)
+        graded_at = now
+    if not _store(session, attempt, status=report.status, score=report.score, passed=report.passed,
+                  report=report.to_dict(), retry_at=retry_at, graded_at=graded_at):
+        session.rollback()
+        log.info("attempt %s erased or taken over during grading: result dropped", attempt_id)
+        return None
     xapi.attempt_graded(session, attempt)
     session.commit()
     if attempt.exam_session_id is not None:
         exams.refresh(session, session.get(ExamSession, attempt.exam_session_id))
     if attempt.passed or attempt.exam_session_id is not None:
-        certification.check_after(session, session.get(User, attempt.user_id), course_of(session, attempt))
+        certification.check_after(session, attempt.user_id, course_of(session, attempt))
     return attempt.status
+
+
+def _store(session: Session, attempt: Attempt, **values) -> bool:
+    """Write this grading's result, unless the attempt changed hands meanwhile: its prompt erased
+    (account deleted, retention purge) or its claim taken over by another worker after this one was
+    presumed dead (`grading_runs` counts claims: it is the fencing token). One UPDATE, no re-read;
+    the object takes the values written. False when nothing was written."""
+    written = session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.grading_runs == attempt.grading_runs,
+                              Attempt.status == AttemptStatus.GRADING.value, Attempt.prompt != "")
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if written:
+        for name, value in values.items():
+            set_committed_value(attempt, name, value)
+    return bool(written)
 
 
 def course_of(session: Session, attempt: Attempt) -> int | None:
@@ -190,18 +213,7 @@ def course_of(session: Session, attempt: Attempt) -> int | None:
     if attempt.exam_session_id is not None:
         return session.get(ExamSession, attempt.exam_session_id).course_id
     exercise = session.get(Exercise, attempt.exercise_id)
-    module = session.get(Module, exercise.module_id) if exercise.module_id is not None else None
-    return module.course_id if module is not None else None
-
-
-def calibration_below_bar(session: Session, exercise: Exercise) -> bool:
-    """True when the latest `lms grader eval --store` of this exercise version fell below the bar."""
-    from ..models import CalibrationRun
-
-    latest = session.exec(select(CalibrationRun).where(
-        CalibrationRun.exercise_slug == exercise.slug, CalibrationRun.exercise_version == exercise.version)
-        .order_by(CalibrationRun.created_at.desc(), CalibrationRun.id.desc())).first()
-    return latest is not None and latest.kappa < current_app.config["CALIBRATION_MIN_KAPPA"]
+    return content_cache.course_of_module(session, exercise.module_id)
 
 
 def _cached_report(session: Session, attempt: Attempt):

@@ -137,7 +137,7 @@ def override(session: Session, reviewer: User, attempt: Attempt, values: dict[st
     session.commit()
     if attempt.exam_session_id:
         exams.refresh(session, session.get(ExamSession, attempt.exam_session_id))
-    certification.check_after(session, session.get(User, attempt.user_id), grading.course_of(session, attempt))
+    certification.check_after(session, attempt.user_id, grading.course_of(session, attempt))
     return row
 
 
