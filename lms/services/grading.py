@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, update
+from sqlalchemy import Integer, literal, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -129,8 +129,8 @@ def _claim(session: Session, attempt_id: int) -> Attempt | None:
                    (Attempt.status == AttemptStatus.GRADING.value) & (Attempt.claimed_at < stale)))
         .values(status=AttemptStatus.GRADING.value, claimed_at=now,
                 grading_runs=Attempt.grading_runs + 1)
-        .returning(Attempt),
-        execution_options={"populate_existing": True}).first()
+        .returning(Attempt),  # a fresh session's: no other object to synchronise; the row is reloaded
+        execution_options={"populate_existing": True, "synchronize_session": False}).first()
     return claimed
 
 
@@ -148,13 +148,15 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if attempt is None:
         session.rollback()  # ends the claim's transaction (SQLite's write lock) at once
         return None
-    # The exercise, its latest calibration (`lms grader eval --store`) and the content version, in
-    # one query; the version serves this session's content lookups (course, outline) afterwards.
-    exercise, kappa, version = session.execute(
-        select(Exercise, _LATEST_KAPPA, content_cache.VERSION_COLUMN).where(Exercise.id == attempt.exercise_id)).one()
+    # All that grading reads, with the claim, in one query: the exercise, its latest calibration
+    # (`lms grader eval --store`), the content version (it serves this session's content lookups
+    # afterwards: course, outline), an identical earlier answer, the confidentiality settings.
+    exercise, kappa, version, earlier_id, *confidentiality = session.execute(
+        select(Exercise, _LATEST_KAPPA, content_cache.VERSION_COLUMN, _identical_graded(attempt),
+               *map(settings.column, guard.SETTINGS)).where(Exercise.id == attempt.exercise_id)).one()
     content_cache.remember(version, session)
-    cached = _cached_report(session, attempt)
-    policy = guard.Policy(session)
+    cached = _cached_report(session, earlier_id)
+    policy = guard.Policy(*map(settings.value_of, guard.SETTINGS, confidentiality))
     session.commit()  # the claim; and the connection goes back to the pool while the model is called
     try:
         report = cached or grade(exercise_spec(exercise), attempt.prompt, attempt.lang, llm(),
@@ -198,10 +200,11 @@ def _store(session: Session, attempt: Attempt, **values) -> bool:
     (account deleted, retention purge) or its claim taken over by another worker after this one was
     presumed dead (`grading_runs` counts claims: it is the fencing token). One UPDATE, no re-read;
     the object takes the values written. False when nothing was written."""
+    table = Attempt.__table__  # a Core statement: the ORM's bulk UPDATE machinery costs a worker CPU
     written = session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.grading_runs == attempt.grading_runs,
-                              Attempt.status == AttemptStatus.GRADING.value, Attempt.prompt != "")
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        update(table).where(table.c.id == attempt.id, table.c.grading_runs == attempt.grading_runs,
+                            table.c.status == AttemptStatus.GRADING.value, table.c.prompt != "")
+        .values(**values)).rowcount
     if written:
         for name, value in values.items():
             set_committed_value(attempt, name, value)
@@ -216,22 +219,27 @@ def course_of(session: Session, attempt: Attempt) -> int | None:
     return content_cache.course_of_module(session, exercise.module_id)
 
 
-def _cached_report(session: Session, attempt: Attempt):
-    """The grade of an identical earlier submission (same exercise version, prompt, language and
-    grader configuration), reused without calling the model again."""
-    from graders.report import GradeReport
-
+def _identical_graded(attempt: Attempt):
+    """The id of an identical earlier submission (same exercise version, prompt, language and grader
+    configuration) that was graded, as a column: its grade is reused without calling the model."""
     if not attempt.prompt_hash or not attempt.grader_key:
-        return None
-    earlier = session.exec(select(Attempt).where(
+        return literal(None, Integer).label("identical")
+    return (select(Attempt.id).where(
         Attempt.exercise_id == attempt.exercise_id, Attempt.prompt_hash == attempt.prompt_hash,
         Attempt.lang == attempt.lang, Attempt.grader_key == attempt.grader_key,
         Attempt.status == AttemptStatus.GRADED.value, Attempt.id != attempt.id)
-        .order_by(Attempt.id)).first()
-    if earlier is None or not earlier.report:
+        .order_by(Attempt.id).limit(1).scalar_subquery().label("identical"))
+
+
+def _cached_report(session: Session, earlier_id: int | None):
+    """The grade of that earlier submission, without its LLM calls (none were made for this one)."""
+    from graders.report import GradeReport
+
+    report = session.scalar(select(Attempt.report).where(Attempt.id == earlier_id)) if earlier_id else None
+    if not report:
         return None
-    report = GradeReport.from_dict(earlier.report)
-    report.cached_from = earlier.id
+    report = GradeReport.from_dict(report)
+    report.cached_from = earlier_id
     report.calls, report.tokens_in, report.tokens_out, report.cost, report.latency_ms = [], 0, 0, 0.0, 0
     return report
 

@@ -28,11 +28,11 @@ class GuardResult:
         return sorted({f.kind for f in self.findings})
 
 
-_SETTINGS = ("confidentiality_policy", "confidential_names")
+SETTINGS = ("confidentiality_policy", "confidential_names")
 
 
 def check(session: Session, text: str, for_grading: bool = False) -> GuardResult:
-    return _apply(*settings.get_many(session, *_SETTINGS), text, for_grading)
+    return _apply(*settings.get_many(session, *SETTINGS), text, for_grading)
 
 
 def _apply(policy: str, names: list[str], text: str, for_grading: bool) -> GuardResult:
@@ -49,8 +49,9 @@ class Policy:
     """The organisation's confidentiality settings, read once: grading checks the prompt with them
     before and after the model is called, with no database connection held in between."""
 
-    def __init__(self, session: Session):
-        self.policy, self.names = settings.get_many(session, *_SETTINGS)
+    def __init__(self, policy: str, names: list[str]):
+        """The values of SETTINGS, in that order (settings.get_many, or settings.column)."""
+        self.policy, self.names = policy, names
         self._last: tuple[str, GuardResult] | None = None
 
     def for_grading(self, text: str) -> GuardResult:
@@ -64,4 +65,4 @@ class Policy:
 
 
 def outbound_function(session: Session):
-    return Policy(session).outbound
+    return Policy(*settings.get_many(session, *SETTINGS)).outbound

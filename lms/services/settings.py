@@ -36,6 +36,17 @@ def get_many(session: Session, *keys: str) -> tuple[Any, ...]:
     return tuple(stored[key] if key in stored else DEFAULTS[key] for key in keys)
 
 
+def column(key: str):
+    """A setting's stored value as a column, for a query that reads it with other values (NULL when
+    unset: see value_of)."""
+    return select(Setting.value).where(Setting.key == key).scalar_subquery().label(f"setting_{key}")
+
+
+def value_of(key: str, stored: Any) -> Any:
+    """The value of a setting read with column()."""
+    return DEFAULTS[key] if stored is None else stored
+
+
 def put(session: Session, key: str, value: Any, user_id: int | None = None) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
