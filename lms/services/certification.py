@@ -8,11 +8,12 @@ from sqlmodel import Session, select
 
 from ..models import Certificate, Course, User
 from ..models.base import utcnow
-from . import xapi
+from . import content_cache, xapi
+from .content_cache import CourseOutline
 from .progress import course_progress
 
 
-def renewal_of(session: Session, user_id: int, course: Course, now=None) -> Certificate | None:
+def renewal_of(session: Session, user_id: int, course: Course | CourseOutline, now=None) -> Certificate | None:
     """The certificate a holder is renewing: their latest one (not revoked, not yet replaced)
     once its expiry is within the course's renewal window, or past."""
     renewal = (course.certification or {}).get("renewal")
@@ -28,7 +29,7 @@ def renewal_of(session: Session, user_id: int, course: Course, now=None) -> Cert
     return latest if now >= latest.expires_at - window else None
 
 
-def requirements_met(session: Session, user_id: int, course: Course, renewing: Certificate | None) -> bool:
+def requirements_met(session: Session, user_id: int, course: Course | CourseOutline, renewing: Certificate | None) -> bool:
     """Whether the learner meets the course's requirements (the renewal path's when `renewing`):
     the course's structure from the content cache, the learner's record in one query."""
     cert = course.certification
@@ -62,7 +63,7 @@ def current_certificate(session: Session, user_id: int, course_id: int) -> Certi
     return None
 
 
-def issue_if_complete(session: Session, user_id: int, course: Course) -> Certificate | None:
+def issue_if_complete(session: Session, user_id: int, course: Course | CourseOutline) -> Certificate | None:
     """Issue a certificate when the requirements are met and none is valid (or the valid one is
     being renewed); return the new one. A renewal replaces the old certificate, whose history
     stays visible."""
@@ -118,8 +119,9 @@ def remind_expiring(session: Session, within_days: int = 90, now=None) -> int:
 
 def check_after(session: Session, user_id: int, course_id: int | None) -> list[Certificate]:
     """After a result in one course: only that course can newly meet its requirements, unless its
-    certificate is issued, which can complete a track (then every course is checked)."""
-    course = session.get(Course, course_id) if course_id is not None else None
+    certificate is issued, which can complete a track (then every course is checked). The course
+    from the content cache: its row is not read (its JSON columns cost a worker CPU)."""
+    course = content_cache.outline_by_id(session, course_id) if course_id is not None else None
     if course is None:
         return check_all(session, user_id)
     cert = issue_if_complete(session, user_id, course) if course.certification else None

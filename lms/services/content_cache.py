@@ -80,6 +80,7 @@ class CourseOutline:
     title: dict[str, str]
     summary: dict[str, str]
     exam: dict[str, Any] | None
+    certification: dict[str, Any] | None  # what earns the course's certificate (Course.certification)
     modules: tuple[ModuleItem, ...]
     lessons: tuple[LessonItem, ...]
     exercises: tuple[ExerciseItem, ...]  # in course order
@@ -242,6 +243,11 @@ def course_of_module(session: Session, module_id: int | None) -> int | None:
     return courses.get(module_id)
 
 
+def outline_by_id(session: Session, course_id: int) -> CourseOutline | None:
+    slugs = derived(session, "course slugs", lambda: dict(session.execute(select(Course.id, Course.slug)).all()))
+    return outline(session, slugs[course_id]) if course_id in slugs else None
+
+
 def _store(current: str) -> _Store:
     """The process's entries for this content version (a new version drops the older entries)."""
     store: _Store | None = current_app.extensions.get("content_cache")
@@ -265,7 +271,7 @@ def load(session: Session, slug: str, version: str | None = None) -> CourseOutli
                            .order_by(Module.position, Module.id, Quiz.id)).all()
     return CourseOutline(
         id=course.id, slug=course.slug, status=course.status, title=course.title, summary=course.summary,
-        exam=course.exam, modules=tuple(ModuleItem(m.id, m.slug, m.position, m.title, m.summary) for m in modules),
+        exam=course.exam, certification=course.certification, modules=tuple(ModuleItem(m.id, m.slug, m.position, m.title, m.summary) for m in modules),
         lessons=tuple(LessonItem(x.id, x.module_id, x.slug, x.position, x.minutes, x.title, x.body) for x in lessons),
         exercises=tuple(ExerciseItem(*row) for row in exercises), quizzes=tuple(QuizItem(*row) for row in quizzes),
         version=version)
