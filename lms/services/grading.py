@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, literal, or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -115,6 +115,38 @@ def llm() -> LLMClient:
     return current_app.extensions["llm"]
 
 
+# The statements of grading, built once (building one costs a worker more CPU than running it).
+_CLAIM = (update(Attempt)
+          .where(Attempt.id == bindparam("attempt_id"),
+                 or_(Attempt.status.in_([AttemptStatus.QUEUED.value, AttemptStatus.DELAYED.value]),
+                     (Attempt.status == AttemptStatus.GRADING.value) & (Attempt.claimed_at < bindparam("stale"))))
+          .values(status=AttemptStatus.GRADING.value, claimed_at=bindparam("claim_time"),
+                  grading_runs=Attempt.grading_runs + 1)
+          .returning(Attempt))
+_LATEST_KAPPA = (select(CalibrationRun.kappa)
+                 .where(CalibrationRun.exercise_slug == Exercise.slug,
+                        CalibrationRun.exercise_version == Exercise.version)
+                 .order_by(CalibrationRun.created_at.desc(), CalibrationRun.id.desc())
+                 .limit(1).correlate(Exercise).scalar_subquery())
+# An identical earlier submission (same exercise version, prompt, language and grader configuration)
+# that was graded: its grade is reused without calling the model.
+_IDENTICAL = (select(Attempt.id).where(
+    Attempt.exercise_id == bindparam("exercise_id"), Attempt.prompt_hash == bindparam("prompt_hash"),
+    Attempt.lang == bindparam("lang"), Attempt.grader_key == bindparam("grader_key"),
+    Attempt.status == AttemptStatus.GRADED.value, Attempt.id != bindparam("attempt_id"))
+    .order_by(Attempt.id).limit(1).scalar_subquery())
+# All that grading reads, in one query: the exercise, its latest calibration (`lms grader eval
+# --store`), the content version (it serves the session's content lookups afterwards: course,
+# outline), an identical earlier answer, the confidentiality settings.
+_READ = select(Exercise, _LATEST_KAPPA, content_cache.VERSION_COLUMN, _IDENTICAL,
+               *map(settings.column, guard.SETTINGS)).where(Exercise.id == bindparam("exercise_id"))
+_TABLE = Attempt.__table__
+# The result, unless the attempt changed hands meanwhile (see _store). A Core statement: the
+# ORM's bulk UPDATE machinery costs a worker CPU. The columns set are the parameters' other keys.
+_STORE = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.grading_runs == bindparam("b_runs"),
+                              _TABLE.c.status == AttemptStatus.GRADING.value, _TABLE.c.prompt != "")
+
+
 def _claim(session: Session, attempt_id: int) -> Attempt | None:
     """Take the attempt for this worker (one UPDATE that also returns the row), or None when
     another worker holds it or it is already graded. Not committed: the caller commits it with the
@@ -122,23 +154,9 @@ def _claim(session: Session, attempt_id: int) -> Attempt | None:
     finds it taken)."""
     now = utcnow()
     stale = now - timedelta(seconds=current_app.config["GRADING_STALE_AFTER"])
-    claimed = session.scalars(
-        update(Attempt)
-        .where(Attempt.id == attempt_id,
-               or_(Attempt.status.in_([AttemptStatus.QUEUED.value, AttemptStatus.DELAYED.value]),
-                   (Attempt.status == AttemptStatus.GRADING.value) & (Attempt.claimed_at < stale)))
-        .values(status=AttemptStatus.GRADING.value, claimed_at=now,
-                grading_runs=Attempt.grading_runs + 1)
-        .returning(Attempt),  # a fresh session's: no other object to synchronise; the row is reloaded
-        execution_options={"populate_existing": True, "synchronize_session": False}).first()
-    return claimed
-
-
-_LATEST_KAPPA = (select(CalibrationRun.kappa)
-                 .where(CalibrationRun.exercise_slug == Exercise.slug,
-                        CalibrationRun.exercise_version == Exercise.version)
-                 .order_by(CalibrationRun.created_at.desc(), CalibrationRun.id.desc())
-                 .limit(1).correlate(Exercise).scalar_subquery())
+    # A fresh session's: no other object to synchronise; the row is reloaded.
+    return session.scalars(_CLAIM, {"attempt_id": attempt_id, "stale": stale, "claim_time": now},
+                           execution_options={"populate_existing": True, "synchronize_session": False}).first()
 
 
 def grade_attempt(session: Session, attempt_id: int) -> str | None:
@@ -148,14 +166,11 @@ def grade_attempt(session: Session, attempt_id: int) -> str | None:
     if attempt is None:
         session.rollback()  # ends the claim's transaction (SQLite's write lock) at once
         return None
-    # All that grading reads, with the claim, in one query: the exercise, its latest calibration
-    # (`lms grader eval --store`), the content version (it serves this session's content lookups
-    # afterwards: course, outline), an identical earlier answer, the confidentiality settings.
-    exercise, kappa, version, earlier_id, *confidentiality = session.execute(
-        select(Exercise, _LATEST_KAPPA, content_cache.VERSION_COLUMN, _identical_graded(attempt),
-               *map(settings.column, guard.SETTINGS)).where(Exercise.id == attempt.exercise_id)).one()
+    exercise, kappa, version, earlier_id, *confidentiality = session.execute(_READ, {
+        "exercise_id": attempt.exercise_id, "attempt_id": attempt.id, "prompt_hash": attempt.prompt_hash,
+        "lang": attempt.lang, "grader_key": attempt.grader_key}).one()
     content_cache.remember(version, session)
-    cached = _cached_report(session, earlier_id)
+    cached = _cached_report(session, earlier_id) if attempt.prompt_hash and attempt.grader_key else None
     policy = guard.Policy(*map(settings.value_of, guard.SETTINGS, confidentiality))
     session.commit()  # the claim; and the connection goes back to the pool while the model is called
     try:
@@ -200,11 +215,7 @@ def _store(session: Session, attempt: Attempt, **values) -> bool:
     (account deleted, retention purge) or its claim taken over by another worker after this one was
     presumed dead (`grading_runs` counts claims: it is the fencing token). One UPDATE, no re-read;
     the object takes the values written. False when nothing was written."""
-    table = Attempt.__table__  # a Core statement: the ORM's bulk UPDATE machinery costs a worker CPU
-    written = session.execute(
-        update(table).where(table.c.id == attempt.id, table.c.grading_runs == attempt.grading_runs,
-                            table.c.status == AttemptStatus.GRADING.value, table.c.prompt != "")
-        .values(**values)).rowcount
+    written = session.execute(_STORE, {"b_id": attempt.id, "b_runs": attempt.grading_runs, **values}).rowcount
     if written:
         for name, value in values.items():
             set_committed_value(attempt, name, value)
@@ -217,18 +228,6 @@ def course_of(session: Session, attempt: Attempt) -> int | None:
         return session.get(ExamSession, attempt.exam_session_id).course_id
     exercise = session.get(Exercise, attempt.exercise_id)
     return content_cache.course_of_module(session, exercise.module_id)
-
-
-def _identical_graded(attempt: Attempt):
-    """The id of an identical earlier submission (same exercise version, prompt, language and grader
-    configuration) that was graded, as a column: its grade is reused without calling the model."""
-    if not attempt.prompt_hash or not attempt.grader_key:
-        return literal(None, Integer).label("identical")
-    return (select(Attempt.id).where(
-        Attempt.exercise_id == attempt.exercise_id, Attempt.prompt_hash == attempt.prompt_hash,
-        Attempt.lang == attempt.lang, Attempt.grader_key == attempt.grader_key,
-        Attempt.status == AttemptStatus.GRADED.value, Attempt.id != attempt.id)
-        .order_by(Attempt.id).limit(1).scalar_subquery().label("identical"))
 
 
 def _cached_report(session: Session, earlier_id: int | None):
