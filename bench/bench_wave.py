@@ -174,8 +174,8 @@ def main() -> None:
         print(f"  of which LiteLLM + HTTP client:  {client_cpu:.1f} ms (CPU of the grading threads inside the calls)")
         print(f"  platform's own CPU per attempt:  {1000 * cpu / args.attempts - client_cpu:.1f} ms "
               "(the rest: queue, database, checks, report, certificates)")
-        print(f"    in the grading thread:         {thread_cpu - client_cpu:.1f} ms (claim to report, outside "
-              "the LLM calls); the rest in other threads (queue consumer, LiteLLM's logging)")
+        print(f"    from claim to report:          {thread_cpu - client_cpu:.1f} ms (outside the LLM calls); the "
+              "rest after it (the result's write, the certificate check, the queue) and in LiteLLM's logging thread")
         print(f"claim -> stored, minus LLM calls:  p50 {statistics.median(own):.1f} ms, "
               f"p95 {statistics.quantiles(own, n=20)[18]:.1f} ms (wall time, includes waiting for the GIL)")
         print(f"LiteLLM + HTTP beyond the model:   p50 {statistics.median(in_llm):.1f} ms per call (wall), "
