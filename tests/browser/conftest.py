@@ -263,5 +263,7 @@ def describe(violations: list[dict]) -> str:
 def screenshot(page: "Page", name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # Animations stopped (a spinner would keep the capture waiting); a slow machine gets more time
+    # than the default: the screenshot is a record of the page, the checks are made before it.
+    page.screenshot(path=str(path), full_page=True, animations="disabled", timeout=30_000)
     return path
