@@ -329,6 +329,25 @@ def test_what_to_do_next_reads_the_courses_structure_from_memory_and_follows_its
     assert 'href="/courses/mini/basics/extra"' in home and "One more lesson" in home
 
 
+def test_what_to_do_next_reads_the_learners_certificates_once_whatever_the_number_of_courses(app):
+    from sqlalchemy import event
+
+    learner = user_id(app)
+    with app.app_context(), db.new_session() as s:
+        hr = s.exec(select(User).where(User.email == "hr@example.org")).one()
+        for slug in ("mini", "mini-exam"):
+            course = s.exec(select(Course).where(Course.slug == slug)).one()
+            hr_org.assign(s, hr, course.id, date.today() + timedelta(days=30), email="learner@example.org")
+        progress.mark_lesson_done(s, learner, s.exec(select(Lesson).where(Lesson.slug == "intro")).one())
+    client = signed_in(app)
+    client.get("/")
+    seen: list[str] = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *args: seen.append(args[2]))
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/exercises/mini-brief"' in home and "/courses/mini-exam/advanced/deeper" in home
+    assert len([s for s in seen if re.search(r"\bFROM certificate\b", s)]) == 1, seen
+
+
 def test_the_course_page_reads_its_structure_from_memory(app):
     from sqlalchemy import event
 

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from graders import LLMError, run_target
 
 from .. import db
-from ..models import Appeal, Attempt, Certificate, Course, Exercise, Lesson, Module, Role, TargetRun
+from ..models import Appeal, Attempt, Course, Exercise, Lesson, Module, Role, TargetRun
 from ..services import (budgets, certification, content_cache, drafts, exams, feedback, grading, guard, next_steps,
                         progress, review)
 from ..services.content import exercise_spec
@@ -58,15 +58,15 @@ def dashboard():
     s = db.session()
     courses = list(s.exec(select(Course).where(Course.status == "published").order_by(Course.position)))
     learner = progress.record(s, current_user.id)
-    rows = [(c, progress.course_progress(s, current_user.id, c, learner=learner)) for c in courses]
-    certificates = list(s.exec(select(Certificate).where(Certificate.user_id == current_user.id)
-                               .order_by(Certificate.issued_at.desc())))
+    certificates = certification.held(s, current_user.id)
+    rows = [(c, progress.course_progress(s, current_user.id, c, learner=learner, held=certificates))
+            for c in courses]
     attempts = list(s.exec(select(Attempt, Exercise).join(Exercise)
                            .where(Attempt.user_id == current_user.id)
                            .order_by(Attempt.created_at.desc()).limit(5)))
     return render_template("learn/dashboard.html", rows=rows, certificates=certificates,
                            attempts=attempts, llm_ready=current_app.extensions["llm"].configured,
-                           tracks=next_steps.plan(s, current_user.id, learner=learner),
+                           tracks=next_steps.plan(s, current_user.id, learner=learner, held=certificates),
                            notifications=review.unread(s, current_user.id), form=EmptyForm())
 
 
@@ -302,7 +302,6 @@ def notifications_read():
 @login_required
 def certificates():
     s = db.session()
-    rows = list(s.exec(select(Certificate).where(Certificate.user_id == current_user.id)
-                       .order_by(Certificate.issued_at.desc())))
+    rows = certification.held(s, current_user.id)
     from ..models.base import utcnow
     return render_template("learn/certificates.html", certificates=rows, now=utcnow())

@@ -13,16 +13,28 @@ from .content_cache import CourseOutline
 from .progress import course_progress
 
 
-def renewal_of(session: Session, user_id: int, course: Course | CourseOutline, now=None) -> Certificate | None:
+def held(session: Session, user_id: int) -> list[Certificate]:
+    """Every certificate the person holds or held, newest first, in one query: for a page that
+    shows several courses (give it as `held` to renewal_of, current_certificate, exams.state)."""
+    return list(session.exec(select(Certificate).where(Certificate.user_id == user_id)
+                             .order_by(Certificate.issued_at.desc())))
+
+
+def renewal_of(session: Session, user_id: int, course: Course | CourseOutline, now=None,
+               held: list[Certificate] | None = None) -> Certificate | None:
     """The certificate a holder is renewing: their latest one (not revoked, not yet replaced)
     once its expiry is within the course's renewal window, or past."""
     renewal = (course.certification or {}).get("renewal")
     if not renewal:
         return None
     now = now or utcnow()
-    latest = session.exec(select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course.id,
-                                                    Certificate.revoked_at == None)  # noqa: E711
-                          .order_by(Certificate.issued_at.desc())).first()
+    if held is not None:
+        latest = next((c for c in held if c.course_id == course.id and c.revoked_at is None), None)
+    else:
+        latest = session.exec(select(Certificate).where(Certificate.user_id == user_id,
+                                                        Certificate.course_id == course.id,
+                                                        Certificate.revoked_at == None)  # noqa: E711
+                              .order_by(Certificate.issued_at.desc())).first()
     if latest is None or latest.expires_at is None or (latest.details or {}).get("replaced_by"):
         return None
     window = timedelta(days=int(renewal.get("window_days", 90)))
@@ -53,11 +65,13 @@ def requirements_met(session: Session, user_id: int, course: Course | CourseOutl
     return all(checks)
 
 
-def current_certificate(session: Session, user_id: int, course_id: int) -> Certificate | None:
+def current_certificate(session: Session, user_id: int, course_id: int,
+                        held: list[Certificate] | None = None) -> Certificate | None:
     now = utcnow()
-    for c in session.exec(select(Certificate).where(Certificate.user_id == user_id,
-                                                    Certificate.course_id == course_id)
-                          .order_by(Certificate.issued_at.desc())):
+    rows = [c for c in held if c.course_id == course_id] if held is not None else session.exec(
+        select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.issued_at.desc()))
+    for c in rows:
         if c.state(now) == "valid":
             return c
     return None

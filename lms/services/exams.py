@@ -43,12 +43,14 @@ def sessions(session: Session, user_id: int, course_id: int) -> list[ExamSession
                              .order_by(ExamSession.started_at.desc(), ExamSession.id.desc())))
 
 
-def state(session: Session, user_id: int, course: Course, now: datetime | None = None) -> ExamState:
+def state(session: Session, user_id: int, course: Course, now: datetime | None = None,
+          held: list | None = None) -> ExamState:
+    """`held`: the person's certificates (certification.held), when the caller has read them."""
     from .certification import renewal_of
 
     now = now or utcnow()
     history = sessions(session, user_id, course.id)
-    renewing = renewal_of(session, user_id, course, now)
+    renewing = renewal_of(session, user_id, course, now, held)
     if renewing is not None:  # renewal: only sittings after the certificate being renewed count
         history = [s for s in history if s.started_at > renewing.issued_at]
     current = next((s for s in history if s.status in (ExamStatus.IN_PROGRESS.value, ExamStatus.PENDING.value)), None)

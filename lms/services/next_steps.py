@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..models import (Attempt, AttemptStatus, Certificate, Course, ExamSession, Exercise, Lesson, LessonProgress,
+from ..models import (Attempt, AttemptStatus, Course, ExamSession, Exercise, Lesson, LessonProgress,
                       Module, Quiz, QuizAttempt)
 from ..models.base import utcnow
 from . import certification, content_cache, exams, hr_org, progress, quizzes
@@ -71,7 +71,7 @@ class Track:
     assignment: Any = None     # hr_org.MyAssignment when HR assigned this track
 
 
-def _started_course_ids(session: Session, user_id: int) -> set[int]:
+def _started_course_ids(session: Session, user_id: int, held: list) -> set[int]:
     ids = set(session.exec(select(Module.course_id).join(Lesson).join(LessonProgress)
                            .where(LessonProgress.user_id == user_id)))
     ids |= set(session.exec(select(Module.course_id).join(Exercise, Exercise.module_id == Module.id)
@@ -79,7 +79,7 @@ def _started_course_ids(session: Session, user_id: int) -> set[int]:
     ids |= set(session.exec(select(Module.course_id).join(Quiz).join(QuizAttempt)
                             .where(QuizAttempt.user_id == user_id)))
     ids |= set(session.exec(select(ExamSession.course_id).where(ExamSession.user_id == user_id)))
-    ids |= set(session.exec(select(Certificate.course_id).where(Certificate.user_id == user_id)))
+    ids |= {c.course_id for c in held}
     return ids
 
 
@@ -89,8 +89,9 @@ def _waiting_slugs(session: Session, user_id: int) -> set[str]:
         Attempt.user_id == user_id, Attempt.status.in_(WAITING), Attempt.exam_session_id == None)))  # noqa: E711
 
 
-def _exam_step(session: Session, user_id: int, course: Course, kind: str, now: datetime) -> NextStep | None:
-    st = exams.state(session, user_id, course, now)
+def _exam_step(session: Session, user_id: int, course: Course, kind: str, now: datetime,
+               held: list) -> NextStep | None:
+    st = exams.state(session, user_id, course, now, held)
     if st.passed:
         return None
     if st.current is not None or st.can_start:
@@ -102,8 +103,9 @@ def _exam_step(session: Session, user_id: int, course: Course, kind: str, now: d
 
 def track(session: Session, user_id: int, course: Course, now: datetime | None = None,
           done: set[int] | None = None, passed: set[str] | None = None, passed_quizzes: set[int] | None = None,
-          waiting: set[str] | None = None) -> Track:
+          waiting: set[str] | None = None, held: list | None = None) -> Track:
     now = now or utcnow()
+    held = certification.held(session, user_id) if held is None else held
     done = progress.done_lesson_ids(session, user_id) if done is None else done
     passed = progress.passed_exercise_slugs(session, user_id) if passed is None else passed
     passed_quizzes = quizzes.passed_quiz_ids(session, user_id) if passed_quizzes is None else passed_quizzes
@@ -137,13 +139,13 @@ def track(session: Session, user_id: int, course: Course, now: datetime | None =
     total = sum(mp.total for mp in modules) + int(bool(course.exam))
     finished = sum(mp.done for mp in modules)
 
-    renewing = certification.renewal_of(session, user_id, course, now)
-    current = certification.current_certificate(session, user_id, course.id)
-    if course.exam and exams.state(session, user_id, course, now).passed and not renewing:
+    renewing = certification.renewal_of(session, user_id, course, now, held)
+    current = certification.current_certificate(session, user_id, course.id, held)
+    if course.exam and exams.state(session, user_id, course, now, held).passed and not renewing:
         finished += 1
     percent = round(100 * finished / total) if total else 0
     if renewing is not None:
-        step = (_exam_step(session, user_id, course, "renew", now) if course.exam else None) \
+        step = (_exam_step(session, user_id, course, "renew", now, held) if course.exam else None) \
             or NextStep("renew", course.title, "learn.course", {"slug": course.slug})
         if step.kind == "renew":
             step.when = renewing.expires_at
@@ -152,13 +154,13 @@ def track(session: Session, user_id: int, course: Course, now: datetime | None =
                         when=current.expires_at)
         percent = 100
     elif step is None and course.exam:
-        step = _exam_step(session, user_id, course, "exam", now)
+        step = _exam_step(session, user_id, course, "exam", now, held)
     if step is None and someone_waits:
         step = NextStep("waiting", course.title, "learn.course", {"slug": course.slug})
     if step is None:
         for slug in ((course.certification or {}).get("requires") or {}).get("certificates", []):
             other = session.exec(select(Course).where(Course.slug == slug)).first()
-            if other is not None and certification.current_certificate(session, user_id, other.id) is None:
+            if other is not None and certification.current_certificate(session, user_id, other.id, held) is None:
                 step = NextStep("prerequisite", other.title, "learn.course", {"slug": other.slug})
                 break
     return Track(course, modules, percent, step or NextStep("done", course.title, "learn.course",
@@ -166,14 +168,15 @@ def track(session: Session, user_id: int, course: Course, now: datetime | None =
 
 
 def plan(session: Session, user_id: int, now: datetime | None = None,
-         learner: progress.Record | None = None) -> list[Track]:
+         learner: progress.Record | None = None, held: list | None = None) -> list[Track]:
     """Assigned tracks first (by due date), then the other courses the learner started. A started
-    course already certified is left out unless its renewal is due. `learner`: the record, when
-    the caller has read it."""
+    course already certified is left out unless its renewal is due. `learner` (the record) and
+    `held` (certification.held), when the caller has read them."""
     now = now or utcnow()
     learner = learner or progress.record(session, user_id)
+    held = certification.held(session, user_id) if held is None else held
     cache = {"done": learner.lessons, "passed": learner.exercises, "passed_quizzes": learner.quizzes,
-             "waiting": _waiting_slugs(session, user_id)}
+             "waiting": _waiting_slugs(session, user_id), "held": held}
     tracks: list[Track] = []
     seen: set[int] = set()
     for a in hr_org.my_assignments(session, user_id):
@@ -183,7 +186,7 @@ def plan(session: Session, user_id: int, now: datetime | None = None,
         t = track(session, user_id, a.course, now, **cache)
         t.assignment = a
         tracks.append(t)
-    started = _started_course_ids(session, user_id) - seen
+    started = _started_course_ids(session, user_id, cache["held"]) - seen
     if started:
         for course in session.exec(select(Course).where(Course.id.in_(started), Course.status == "published")
                                    .order_by(Course.position)):

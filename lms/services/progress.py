@@ -90,9 +90,10 @@ def passed_exercise_slugs(session: Session, user_id: int) -> set[str]:
 
 def course_progress(session: Session, user_id: int, course: Course | CourseOutline,
                     lessons: list[Lesson] | None = None, done: set[int] | None = None,
-                    learner: Record | None = None) -> CourseProgress:
+                    learner: Record | None = None, held: list | None = None) -> CourseProgress:
     """The course's structure from the content cache and the learner's record in one query (unless
-    given); `lessons` and `done` may be given when the caller has already read them."""
+    given); `lessons` and `done` may be given when the caller has already read them, `held` the
+    person's certificates (certification.held)."""
     outline = course if isinstance(course, CourseOutline) else content_cache.outline(session, course.slug)
     learner = learner or record(session, user_id)
     lesson_ids = [x.id for x in (outline.lessons if lessons is None else lessons)]
@@ -102,7 +103,7 @@ def course_progress(session: Session, user_id: int, course: Course | CourseOutli
         from . import exams
 
         row = course if isinstance(course, Course) else session.get(Course, outline.id)
-        exam_passed = exams.state(session, user_id, row).passed
+        exam_passed = exams.state(session, user_id, row, held=held).passed
     return CourseProgress(
         lessons_total=len(lesson_ids), lessons_done=sum(1 for i in lesson_ids if i in done),
         exercises_total=len(outline.exercise_slugs),
